@@ -1,0 +1,97 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("L'adresse e-mail est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email: str):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A login. Parents and staff alike sign in with their e-mail address."""
+
+    email = models.EmailField("adresse e-mail", unique=True)
+    is_staff = models.BooleanField(
+        "équipe", default=False, help_text="Peut se connecter à l'administration."
+    )
+    is_active = models.BooleanField("actif", default=True)
+    date_joined = models.DateTimeField("créé le", default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = "utilisateur"
+        verbose_name_plural = "utilisateurs"
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.email
+
+    def get_short_name(self) -> str:
+        return self.email
+
+
+class Courriel(models.Model):
+    """An e-mail waiting to leave (or already sent).
+
+    Written in the same transaction as the change it announces, sent after
+    commit; a failure leaves the row "à renvoyer" for `envoyer_courriels`.
+    """
+
+    class Statut(models.TextChoices):
+        A_ENVOYER = "a_envoyer", "à envoyer"
+        ENVOYE = "envoye", "envoyé"
+        ECHEC = "echec", "à renvoyer"
+
+    destinataire = models.EmailField()
+    sujet = models.CharField(max_length=250)
+    corps = models.TextField()
+    statut = models.CharField(max_length=12, choices=Statut, default=Statut.A_ENVOYER)
+    tentatives = models.PositiveSmallIntegerField(default=0)
+    derniere_erreur = models.TextField(blank=True)
+    cree_le = models.DateTimeField(default=timezone.now)
+    envoye_le = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "courriel"
+        verbose_name_plural = "courriels"
+        ordering = ["-cree_le"]
+        indexes = [models.Index(fields=["statut", "cree_le"])]
+
+    def __str__(self) -> str:
+        return f"{self.sujet} → {self.destinataire}"

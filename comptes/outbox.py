@@ -1,0 +1,78 @@
+"""Outgoing e-mail: queued inside the caller's transaction, sent after commit.
+
+A row is written with the change it announces, so a rolled-back change sends
+nothing, and a mail server that is down loses nothing: `manage.py
+envoyer_courriels` retries what failed.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from comptes.models import Courriel
+
+logger = logging.getLogger(__name__)
+
+MAX_TENTATIVES = 10
+
+
+def queue_email(to: str, template: str, context: dict) -> Courriel:
+    """Render templates/emails/<template>.txt (first line = subject) and queue it."""
+    context = {
+        "COMMUNE": settings.PORTAIL_COMMUNE,
+        "PORTAIL_URL": settings.PORTAIL_URL,
+        **context,
+    }
+    rendered = render_to_string(f"emails/{template}.txt", context).strip()
+    subject, _, body = rendered.partition("\n")
+    return queue_raw(to, f"[{settings.PORTAIL_COMMUNE}] {subject.strip()}", body.strip() + "\n")
+
+
+def queue_raw(to: str, subject: str, body: str) -> Courriel:
+    courriel = Courriel.objects.create(destinataire=to, sujet=subject[:250], corps=body)
+    transaction.on_commit(lambda: send_queued(courriel.pk))
+    return courriel
+
+
+def send_queued(pk: int) -> bool:
+    """Send one queued e-mail; never raises (the row records the failure)."""
+    courriel = Courriel.objects.filter(pk=pk).exclude(statut=Courriel.Statut.ENVOYE).first()
+    if courriel is None:
+        return True
+    courriel.tentatives += 1
+    try:
+        send_mail(
+            courriel.sujet,
+            courriel.corps,
+            settings.DEFAULT_FROM_EMAIL,
+            [courriel.destinataire],
+        )
+    except Exception as exc:  # any transport error: keep the row for a retry
+        logger.warning("Envoi du courriel %s impossible : %s", pk, exc)
+        courriel.statut = Courriel.Statut.ECHEC
+        courriel.derniere_erreur = str(exc)[:2000]
+        courriel.save(update_fields=["statut", "tentatives", "derniere_erreur"])
+        return False
+    courriel.statut = Courriel.Statut.ENVOYE
+    courriel.envoye_le = timezone.now()
+    courriel.derniere_erreur = ""
+    courriel.save(update_fields=["statut", "tentatives", "envoye_le", "derniere_erreur"])
+    return True
+
+
+def retry_pending() -> tuple[int, int]:
+    """Send every e-mail still waiting; returns (sent, failed)."""
+    sent = failed = 0
+    pending = Courriel.objects.exclude(statut=Courriel.Statut.ENVOYE).filter(
+        tentatives__lt=MAX_TENTATIVES
+    )
+    for pk in pending.order_by("cree_le").values_list("pk", flat=True):
+        if send_queued(pk):
+            sent += 1
+        else:
+            failed += 1
+    return sent, failed

@@ -1,0 +1,207 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import password_validation
+from django.db.models import Count
+
+from comptes import services as comptes_services
+from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Responsable
+from familles.validators import normaliser_telephone
+
+
+class ResponsableAdminForm(forms.ModelForm):
+    """A parent and their login in one form: staff type the e-mail, and a first
+    password or nothing (then "Envoyer une invitation")."""
+
+    email = forms.EmailField(label="Adresse e-mail (identifiant)")
+    mot_de_passe = forms.CharField(
+        label="Mot de passe initial",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Laissez vide pour envoyer ensuite une invitation par e-mail.",
+    )
+
+    class Meta:
+        model = Responsable
+        fields = ["famille", *Responsable.CHAMPS_COORDONNEES]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["email"].initial = self.instance.user.email
+            self.fields["mot_de_passe"].label = "Nouveau mot de passe"
+            self.fields["mot_de_passe"].help_text = "Laissez vide pour ne pas le changer."
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        sauf = self.instance.user if self.instance.pk else None
+        try:
+            return comptes_services._email_libre(email, sauf=sauf)
+        except comptes_services.CompteError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean_mot_de_passe(self):
+        value = self.cleaned_data["mot_de_passe"]
+        if value:
+            password_validation.validate_password(value)
+        return value
+
+    def _clean_phone(self, name):
+        return normaliser_telephone(self.cleaned_data.get(name, ""))
+
+    def clean_telephone_mobile(self):
+        return self._clean_phone("telephone_mobile")
+
+    def clean_telephone_fixe(self):
+        return self._clean_phone("telephone_fixe")
+
+    def clean_telephone_travail(self):
+        return self._clean_phone("telephone_travail")
+
+    def save(self, commit=True):
+        responsable = super().save(commit=False)
+        email = self.cleaned_data["email"]
+        mot_de_passe = self.cleaned_data.get("mot_de_passe")
+        if responsable.pk:
+            user = comptes_services.changer_email(responsable.user, email)
+            if mot_de_passe:
+                user.set_password(mot_de_passe)
+                user.save(update_fields=["password"])
+        else:
+            responsable.user = comptes_services.creer_compte(email, mot_de_passe)
+        if commit:
+            responsable.save()
+        return responsable
+
+
+class ResponsableInline(admin.StackedInline):
+    model = Responsable
+    form = ResponsableAdminForm
+    extra = 1
+    max_num = 2
+    can_delete = False
+    fieldsets = (
+        (None, {"fields": (("email", "mot_de_passe"), ("civilite", "prenom", "nom"))}),
+        ("Adresse", {"fields": ("adresse", "complement_adresse", ("code_postal", "ville"))}),
+        ("Téléphones", {"fields": (("telephone_mobile", "telephone_fixe", "telephone_travail"),)}),
+        ("Profession", {"fields": (("profession", "employeur"),)}),
+    )
+
+
+class RattachementInline(admin.TabularInline):
+    model = Rattachement
+    extra = 0
+    autocomplete_fields = ["enfant"]
+    verbose_name = "enfant rattaché"
+    verbose_name_plural = "enfants rattachés à ce foyer"
+
+
+@admin.action(description="Envoyer une invitation aux responsables de ces familles")
+def inviter_responsables_familles(modeladmin, request, queryset):
+    _inviter(modeladmin, request, Responsable.objects.filter(famille__in=queryset))
+
+
+@admin.action(description="Envoyer une invitation (lien pour choisir un mot de passe)")
+def inviter_responsables(modeladmin, request, queryset):
+    _inviter(modeladmin, request, queryset)
+
+
+def _inviter(modeladmin, request, responsables):
+    envoyees = 0
+    for responsable in responsables.select_related("user"):
+        try:
+            comptes_services.envoyer_invitation(responsable.user)
+        except comptes_services.CompteError as exc:
+            modeladmin.message_user(request, exc.message, messages.WARNING)
+        else:
+            envoyees += 1
+    modeladmin.message_user(
+        request, f"{envoyees} invitation(s) envoyée(s) par e-mail.", messages.SUCCESS
+    )
+
+
+@admin.register(Famille)
+class FamilleAdmin(admin.ModelAdmin):
+    list_display = ["nom", "ville", "numero_allocataire", "nb_responsables", "nb_enfants"]
+    search_fields = ["nom", "responsables__nom", "responsables__user__email", "numero_allocataire"]
+    list_filter = ["regime", "ville"]
+    inlines = [ResponsableInline, RattachementInline]
+    actions = [inviter_responsables_familles]
+    fieldsets = (
+        (None, {"fields": ("nom",)}),
+        (
+            "Adresse du foyer",
+            {"fields": ("adresse", "complement_adresse", ("code_postal", "ville"))},
+        ),
+        (
+            "Allocations familiales",
+            {"fields": (("regime", "numero_allocataire"), "nombre_enfants_a_charge")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _nb_responsables=Count("responsables", distinct=True),
+                _nb_enfants=Count("rattachements", distinct=True),
+            )
+        )
+
+    @admin.display(description="responsables", ordering="_nb_responsables")
+    def nb_responsables(self, obj):
+        return obj._nb_responsables
+
+    @admin.display(description="enfants", ordering="_nb_enfants")
+    def nb_enfants(self, obj):
+        return obj._nb_enfants
+
+
+@admin.register(Responsable)
+class ResponsableAdmin(admin.ModelAdmin):
+    form = ResponsableAdminForm
+    list_display = ["nom", "prenom", "email", "famille", "telephone_mobile", "compte_active"]
+    list_select_related = ["user", "famille"]
+    search_fields = ["nom", "prenom", "user__email", "famille__nom"]
+    autocomplete_fields = ["famille"]
+    actions = [inviter_responsables]
+    fieldsets = (
+        (None, {"fields": ("famille", ("email", "mot_de_passe"), ("civilite", "prenom", "nom"))}),
+        ("Adresse", {"fields": ("adresse", "complement_adresse", ("code_postal", "ville"))}),
+        ("Téléphones", {"fields": (("telephone_mobile", "telephone_fixe", "telephone_travail"),)}),
+        ("Profession", {"fields": (("profession", "employeur"),)}),
+    )
+
+    @admin.display(description="e-mail", ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+    @admin.display(description="mot de passe choisi", boolean=True)
+    def compte_active(self, obj):
+        return obj.user.has_usable_password()
+
+
+class PersonneAutoriseeInline(admin.TabularInline):
+    model = PersonneAutorisee
+    extra = 0
+
+
+class RattachementEnfantInline(admin.TabularInline):
+    model = Rattachement
+    extra = 0
+    autocomplete_fields = ["famille"]
+    verbose_name_plural = "foyers de rattachement"
+
+
+@admin.register(Enfant)
+class EnfantAdmin(admin.ModelAdmin):
+    list_display = ["nom", "prenom", "date_naissance", "ecole", "classe", "pai", "allergique"]
+    list_filter = ["classe", "pai", "ecole"]
+    search_fields = ["nom", "prenom", "rattachements__famille__nom"]
+    inlines = [RattachementEnfantInline, PersonneAutoriseeInline]
+    date_hierarchy = "date_naissance"
+
+    @admin.display(description="allergies", boolean=True)
+    def allergique(self, obj):
+        return bool(obj.allergies)

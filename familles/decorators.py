@@ -1,0 +1,23 @@
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from familles.models import Responsable
+
+
+def responsable_required(view):
+    """Logged-in parent only; sets request.responsable (with famille and user)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        responsable = (
+            Responsable.objects.select_related("famille", "user").filter(user=request.user).first()
+        )
+        if responsable is None:
+            return render(request, "familles/sans_famille.html", status=403)
+        request.responsable = responsable
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,219 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout
+from django import forms
+from django.db import transaction
+from django.utils import timezone
+
+from familles import services
+from familles.models import Enfant, PersonneAutorisee, Responsable
+from familles.validators import normaliser_telephone, valider_code_postal
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TelephoneField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return normaliser_telephone(super().clean(value))
+
+
+class CoordonneesForm(forms.ModelForm):
+    """A parent's own details. The e-mail is not here: only staff change it."""
+
+    telephone_mobile = TelephoneField(label="Téléphone portable", required=False)
+    telephone_fixe = TelephoneField(label="Téléphone fixe", required=False)
+    telephone_travail = TelephoneField(label="Téléphone professionnel", required=False)
+
+    class Meta:
+        model = Responsable
+        fields = Responsable.CHAMPS_COORDONNEES
+        widgets = {
+            "adresse": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "complement_adresse": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "code_postal": forms.TextInput(
+                attrs={"autocomplete": "postal-code", "inputmode": "numeric"}
+            ),
+            "ville": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "nom": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "prenom": forms.TextInput(attrs={"autocomplete": "given-name"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                "Identité",
+                Field("civilite"),
+                Div(
+                    Div("prenom", css_class="col-md-6"),
+                    Div("nom", css_class="col-md-6"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset(
+                "Adresse",
+                "adresse",
+                "complement_adresse",
+                Div(
+                    Div("code_postal", css_class="col-md-4"),
+                    Div("ville", css_class="col-md-8"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset("Téléphones", "telephone_mobile", "telephone_fixe", "telephone_travail"),
+            Fieldset("Situation professionnelle", "profession", "employeur"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(t) for t in services.TELEPHONES) and not self.errors:
+            raise forms.ValidationError(
+                "Indiquez au moins un numéro de téléphone pour que le service puisse vous joindre."
+            )
+        return cleaned
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up plus the first Responsable of a new household."""
+
+    civilite = forms.ChoiceField(label="Civilité", choices=Responsable.Civilite.choices)
+    prenom = forms.CharField(
+        label="Prénom", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    nom = forms.CharField(
+        label="Nom", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    adresse = forms.CharField(
+        label="Adresse",
+        max_length=250,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    complement_adresse = forms.CharField(
+        label="Complément d'adresse", max_length=250, required=False
+    )
+    code_postal = forms.CharField(
+        label="Code postal",
+        max_length=5,
+        validators=[valider_code_postal],
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+    ville = forms.CharField(
+        label="Commune",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    telephone_mobile = TelephoneField(label="Téléphone portable")
+
+    field_order = [
+        "email",
+        "password1",
+        "password2",
+        "civilite",
+        "prenom",
+        "nom",
+        "adresse",
+        "complement_adresse",
+        "code_postal",
+        "ville",
+        "telephone_mobile",
+    ]
+
+    def save(self, request):
+        # User, e-mail address, household and Responsable: all or nothing.
+        with transaction.atomic():
+            return super().save(request)
+
+    def signup(self, request, user) -> None:
+        services.creer_famille(user, self.cleaned_data)
+
+
+class EnfantForm(forms.ModelForm):
+    class Meta:
+        model = Enfant
+        fields = [
+            "prenom",
+            "nom",
+            "sexe",
+            "date_naissance",
+            "ecole",
+            "classe",
+            "allergies",
+            "pai",
+            "notes_sante",
+            "medecin_traitant",
+        ]
+        widgets = {
+            "date_naissance": DateInput(),
+            "sexe": forms.RadioSelect,
+            "allergies": forms.Textarea(attrs={"rows": 2}),
+            "notes_sante": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                "Identité",
+                Div(
+                    Div("prenom", css_class="col-md-6"),
+                    Div("nom", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("sexe", css_class="col-md-6"),
+                    Div("date_naissance", css_class="col-md-6"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset(
+                "Scolarité",
+                Div(
+                    Div("ecole", css_class="col-md-8"),
+                    Div("classe", css_class="col-md-4"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset("Santé", "allergies", "pai", "notes_sante", "medecin_traitant"),
+        )
+
+    def clean_date_naissance(self):
+        value = self.cleaned_data["date_naissance"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("La date de naissance ne peut pas être dans le futur.")
+        if value.year < 1990:
+            raise forms.ValidationError("Cette date de naissance n'est pas plausible.")
+        return value
+
+
+class PersonneAutoriseeForm(forms.ModelForm):
+    telephone = TelephoneField(label="Téléphone")
+
+    class Meta:
+        model = PersonneAutorisee
+        fields = ["prenom", "nom", "lien", "telephone"]
+
+
+PersonnesAutoriseesFormSet = forms.inlineformset_factory(
+    Enfant,
+    PersonneAutorisee,
+    form=PersonneAutoriseeForm,
+    extra=2,
+    max_num=6,
+    validate_max=True,
+    can_delete=True,
+)

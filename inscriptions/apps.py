@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InscriptionsConfig(AppConfig):
+    name = "inscriptions"
+    verbose_name = "Inscriptions"

@@ -1,0 +1,172 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+
+from familles.models import Responsable
+from portail import services
+from portail.models import Demande
+
+
+class StatutFilter(admin.SimpleListFilter):
+    """Staff land on what is left to do: "en attente" unless they ask otherwise."""
+
+    title = "statut"
+    parameter_name = "statut"
+    TOUTES = "toutes"
+
+    def lookups(self, request, model_admin):
+        return [*Demande.Statut.choices, (self.TOUTES, "Toutes")]
+
+    def value(self):
+        return super().value() or Demande.Statut.EN_ATTENTE
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        # An action names its rows explicitly: a row another agent has just processed
+        # must reach the service, which answers "déjà traitée" instead of Django's
+        # "aucun élément sélectionné".
+        if self.value() == self.TOUTES or "action" in request.POST:
+            return queryset
+        return queryset.filter(statut=self.value())
+
+
+class MotifRefusForm(forms.Form):
+    motif = forms.CharField(
+        label="Motif du refus (envoyé à la famille)",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        max_length=2000,
+        error_messages={"required": "Indiquez le motif du refus : il sera envoyé à la famille."},
+    )
+
+
+def _traiter(modeladmin, request, queryset, traiter, verbe: str) -> None:
+    faites, erreurs = 0, []
+    # One transaction per request: one already processed does not block the others.
+    for pk in queryset.order_by("pk").values_list("pk", flat=True):
+        try:
+            traiter(pk)
+        except services.DemandeError as exc:
+            erreurs.append(exc.message)
+        else:
+            faites += 1
+    if faites:
+        modeladmin.message_user(
+            request,
+            f"{faites} demande(s) {verbe}(s) ; la famille est prévenue par e-mail.",
+            messages.SUCCESS,
+        )
+    for erreur in erreurs:
+        modeladmin.message_user(request, erreur, messages.WARNING)
+
+
+@admin.action(description="Accepter les demandes sélectionnées")
+def accepter(modeladmin, request, queryset):
+    _traiter(
+        modeladmin,
+        request,
+        queryset,
+        lambda pk: services.accepter_demande(pk, request.user),
+        "acceptée",
+    )
+
+
+@admin.action(description="Refuser les demandes sélectionnées (avec un motif)")
+def refuser(modeladmin, request, queryset):
+    form = MotifRefusForm(request.POST if "confirmer" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        motif = form.cleaned_data["motif"]
+        _traiter(
+            modeladmin,
+            request,
+            queryset,
+            lambda pk: services.refuser_demande(pk, request.user, motif),
+            "refusée",
+        )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Refuser des demandes",
+        "demandes": queryset.select_related("famille"),
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "opts": modeladmin.model._meta,
+        "selected": queryset.values_list("pk", flat=True),
+    }
+    return TemplateResponse(request, "admin/portail/demande/refuser.html", context)
+
+
+@admin.register(Demande)
+class DemandeAdmin(admin.ModelAdmin):
+    list_display = [
+        "cree_le",
+        "type",
+        "objet",
+        "famille",
+        "demandeur",
+        "statut_colore",
+        "traitee_le",
+        "traitee_par",
+    ]
+    list_display_links = ["objet"]
+    list_filter = [StatutFilter, "type", "cree_le"]
+    list_select_related = ["famille", "demandeur", "traitee_par"]
+    search_fields = ["objet", "famille__nom", "demandeur__nom", "demandeur__user__email"]
+    date_hierarchy = "cree_le"
+    actions = [accepter, refuser]
+    list_per_page = 50
+    fields = [
+        "type",
+        "statut",
+        "famille",
+        "demandeur",
+        "objet",
+        "changements",
+        "cree_le",
+        "traitee_le",
+        "traitee_par",
+        "reponse",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Demandes à traiter", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="statut", ordering="statut")
+    def statut_colore(self, obj):
+        couleurs = {"en_attente": "#7a4b00", "acceptee": "#146c2e", "refusee": "#a01c1c"}
+        return format_html(
+            '<strong style="color:{}">{}</strong>', couleurs[obj.statut], obj.get_statut_display()
+        )
+
+    @admin.display(description="changements demandés")
+    def changements(self, obj):
+        if obj.type != Demande.Type.COORDONNEES or not obj.donnees:
+            return "—"
+        responsable = obj.demandeur
+        lignes = []
+        for champ, valeur in obj.donnees.items():
+            field = Responsable._meta.get_field(champ)
+            actuel = getattr(responsable, champ, "") if responsable else ""
+            lignes.append((field.verbose_name, actuel or "—", valeur or "(vide)"))
+        return format_html(
+            "<table><tr><th>Information</th><th>Actuellement</th><th>Demandé</th></tr>{}</table>",
+            format_html_join(
+                "", "<tr><td>{}</td><td>{}</td><td><strong>{}</strong></td></tr>", lignes
+            ),
+        )

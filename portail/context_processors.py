@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+# url name → the rubrique highlighted in the navigation
+RUBRIQUES = {
+    "tableau_de_bord": "tableau_de_bord",
+    "ma_famille": "ma_famille",
+    "enfant_ajouter": "ma_famille",
+    "enfant_modifier": "ma_famille",
+    "mes_coordonnees": "mes_coordonnees",
+    "mes_inscriptions": "mes_inscriptions",
+    "mon_compte": "mon_compte",
+}
+
+
+def _responsable(request: HttpRequest):
+    if hasattr(request, "responsable"):  # set by @responsable_required: no extra query
+        return request.responsable
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    from familles.models import Responsable
+
+    return Responsable.objects.filter(user=user).first()
+
+
+def portail(request: HttpRequest) -> dict:
+    match = getattr(request, "resolver_match", None)
+    url_name = match.url_name if match else None
+    return {
+        "COMMUNE": settings.PORTAIL_COMMUNE,
+        "rubrique_active": RUBRIQUES.get(url_name),
+        "responsable_connecte": SimpleLazyObject(lambda: _responsable(request)),
+    }

@@ -1,0 +1,413 @@
+"""The demo town: a few known logins and as many generated households as asked.
+
+Idempotent: known accounts are created once, and generated households are only
+added up to the requested total. Large towns (benchmarks) use bulk inserts and
+one password hash shared by every generated account.
+"""
+
+import datetime
+import random
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from comptes.models import User
+from familles import services as familles_services
+from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Responsable
+from portail.models import Demande
+
+MOT_DE_PASSE = "portail-demo"
+LOGINS = {
+    "parent1@example.org": "parent (deux enfants, une modification de coordonnées en attente)",
+    "parent2@example.org": "parent d'un autre foyer",
+    "gestionnaire@example.org": "agent du service enfance (administration : /gestion/)",
+}
+APPS_GESTION = ["comptes", "familles", "inscriptions", "reservations", "portail"]
+
+NOMS = [
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefebvre",
+    "Leroy",
+    "Roux",
+    "David",
+    "Bertrand",
+    "Morel",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Muller",
+    "Lefèvre",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+    "François",
+    "Legrand",
+    "Gauthier",
+    "Diallo",
+    "Nguyen",
+    "Benali",
+    "Da Silva",
+    "Haddad",
+    "Traoré",
+    "Kowalski",
+]
+PRENOMS_F = [
+    "Emma",
+    "Louise",
+    "Jade",
+    "Alice",
+    "Chloé",
+    "Lina",
+    "Léa",
+    "Rose",
+    "Anna",
+    "Inès",
+    "Mila",
+    "Ambre",
+    "Julia",
+    "Zoé",
+    "Léna",
+    "Camille",
+    "Sarah",
+    "Nour",
+    "Aya",
+]
+PRENOMS_G = [
+    "Gabriel",
+    "Léo",
+    "Raphaël",
+    "Arthur",
+    "Louis",
+    "Jules",
+    "Adam",
+    "Maël",
+    "Lucas",
+    "Hugo",
+    "Noah",
+    "Liam",
+    "Sacha",
+    "Tom",
+    "Nathan",
+    "Ethan",
+    "Paul",
+    "Yanis",
+    "Rayan",
+]
+ADULTES_F = [
+    "Marie",
+    "Nathalie",
+    "Isabelle",
+    "Sophie",
+    "Céline",
+    "Aurélie",
+    "Julie",
+    "Amina",
+    "Sandrine",
+    "Émilie",
+    "Claire",
+    "Fatima",
+    "Laetitia",
+]
+ADULTES_M = [
+    "Jean",
+    "Nicolas",
+    "Julien",
+    "Sébastien",
+    "Thomas",
+    "David",
+    "Karim",
+    "Olivier",
+    "Mathieu",
+    "Christophe",
+    "Mehdi",
+    "Antoine",
+    "Vincent",
+]
+RUES = [
+    "rue de la Mairie",
+    "avenue des Tilleuls",
+    "rue Victor Hugo",
+    "place de l'Église",
+    "chemin des Vignes",
+    "rue Jean Jaurès",
+    "allée des Érables",
+    "rue du Moulin",
+    "boulevard de la Loire",
+    "impasse des Lilas",
+]
+ECOLES = ["École Jules Ferry", "École Louise Michel", "École des Tilleuls"]
+PROFESSIONS = [
+    "Infirmière",
+    "Enseignant",
+    "Commerçante",
+    "Technicien",
+    "Comptable",
+    "Agricultrice",
+    "Artisan",
+    "Aide-soignant",
+    "Ingénieure",
+    "Chauffeur",
+    "",
+]
+VILLE, CODE_POSTAL = "Belleville-sur-Loire", "18240"
+CLASSES = ["tps", "ps", "ms", "gs", "cp", "ce1", "ce2", "cm1", "cm2"]
+
+
+def classe_pour(naissance: datetime.date, rentree: int) -> str:
+    age_au_31_decembre = rentree - naissance.year
+    index = age_au_31_decembre - 2  # TPS at 2, PS at 3 … CM2 at 10
+    if index < 0:
+        return ""
+    if index >= len(CLASSES):
+        return "college"
+    return CLASSES[index]
+
+
+def _rentree() -> int:
+    today = timezone.localdate()
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def assurer_groupe_gestionnaires() -> Group:
+    groupe, _ = Group.objects.get_or_create(name="Gestionnaires")
+    groupe.permissions.set(Permission.objects.filter(content_type__app_label__in=APPS_GESTION))
+    return groupe
+
+
+def _coordonnees(rng: random.Random, nom: str, femme: bool) -> dict:
+    return {
+        "civilite": "mme" if femme else "m",
+        "prenom": rng.choice(ADULTES_F if femme else ADULTES_M),
+        "nom": nom,
+        "adresse": f"{rng.randint(1, 120)} {rng.choice(RUES)}",
+        "complement_adresse": "",
+        "code_postal": CODE_POSTAL,
+        "ville": VILLE,
+        "telephone_mobile": f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} "
+        f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
+        "telephone_fixe": "",
+        "telephone_travail": "",
+        "profession": rng.choice(PROFESSIONS),
+        "employeur": "",
+    }
+
+
+def _enfant(rng: random.Random, nom: str, rentree: int) -> Enfant:
+    fille = rng.random() < 0.5
+    naissance = datetime.date(rentree - rng.randint(1, 11), rng.randint(1, 12), rng.randint(1, 28))
+    allergique = rng.random() < 0.08
+    return Enfant(
+        nom=nom,
+        prenom=rng.choice(PRENOMS_F if fille else PRENOMS_G),
+        sexe="f" if fille else "g",
+        date_naissance=naissance,
+        ecole=rng.choice(ECOLES) if classe_pour(naissance, rentree) else "",
+        classe=classe_pour(naissance, rentree),
+        allergies="Arachide : éviction stricte, trousse d'urgence." if allergique else "",
+        pai=allergique,
+    )
+
+
+def _creer_parent(email: str, coordonnees: dict, famille: Famille | None = None) -> Responsable:
+    user = User.objects.create_user(email, MOT_DE_PASSE)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if famille is None:
+        return familles_services.creer_famille(user, coordonnees)
+    return familles_services.ajouter_responsable(famille, user, coordonnees)
+
+
+@transaction.atomic
+def creer_comptes_connus() -> list[str]:
+    """parent1, parent2 and gestionnaire; returns the e-mails created this time."""
+    crees = []
+    rentree = _rentree()
+    if not User.objects.filter(email="gestionnaire@example.org").exists():
+        agent = User.objects.create_user("gestionnaire@example.org", MOT_DE_PASSE, is_staff=True)
+        EmailAddress.objects.create(user=agent, email=agent.email, verified=True, primary=True)
+        agent.groups.add(assurer_groupe_gestionnaires())
+        crees.append(agent.email)
+    if not User.objects.filter(email="parent1@example.org").exists():
+        coord = {
+            **_coordonnees(random.Random(1), "Lemaire", True),
+            "prenom": "Camille",
+            "adresse": "12 rue de la Mairie",
+        }
+        p1 = _creer_parent("parent1@example.org", coord)
+        enfants = [
+            Enfant(
+                nom="Lemaire",
+                prenom="Léa",
+                sexe="f",
+                date_naissance=datetime.date(rentree - 7, 3, 14),
+                ecole=ECOLES[0],
+                classe=classe_pour(datetime.date(rentree - 7, 3, 14), rentree),
+                allergies="Arachide : éviction stricte, trousse d'urgence à l'école.",
+                pai=True,
+            ),
+            Enfant(
+                nom="Lemaire",
+                prenom="Hugo",
+                sexe="g",
+                date_naissance=datetime.date(rentree - 4, 9, 2),
+                ecole=ECOLES[0],
+                classe=classe_pour(datetime.date(rentree - 4, 9, 2), rentree),
+            ),
+        ]
+        for enfant in enfants:
+            familles_services.ajouter_enfant(
+                p1,
+                enfant,
+                [
+                    PersonneAutorisee(
+                        nom="Lemaire",
+                        prenom="Monique",
+                        lien="Grand-mère",
+                        telephone="06 11 22 33 44",
+                    ),
+                ],
+            )
+        familles_services.demander_modification_coordonnees(
+            p1, {**coord, "adresse": "5 allée des Érables", "telephone_fixe": "02 48 72 10 10"}
+        )
+        crees.append("parent1@example.org")
+    if not User.objects.filter(email="parent2@example.org").exists():
+        coord = {**_coordonnees(random.Random(2), "Benali", False), "prenom": "Karim"}
+        p2 = _creer_parent("parent2@example.org", coord)
+        familles_services.ajouter_enfant(
+            p2,
+            Enfant(
+                nom="Benali",
+                prenom="Nour",
+                sexe="f",
+                date_naissance=datetime.date(rentree - 9, 6, 21),
+                ecole=ECOLES[1],
+                classe=classe_pour(datetime.date(rentree - 9, 6, 21), rentree),
+            ),
+            [],
+        )
+        crees.append("parent2@example.org")
+    return crees
+
+
+def generer_familles(total: int, seed: int = 2026, lot: int = 2000) -> int:
+    """Add generated households until the town has `total`; returns how many were added."""
+    existantes = Famille.objects.count()
+    a_creer = max(0, total - existantes)
+    if not a_creer:
+        return 0
+    mot_de_passe = make_password(MOT_DE_PASSE)  # hashed once for every generated account
+    rentree = _rentree()
+    debut = Famille.objects.filter(nom__startswith="Famille ").count()
+    for offset in range(0, a_creer, lot):
+        with transaction.atomic():
+            _generer_lot(
+                range(debut + offset, debut + min(offset + lot, a_creer)),
+                seed,
+                mot_de_passe,
+                rentree,
+            )
+    return a_creer
+
+
+def _generer_lot(indices: range, seed: int, mot_de_passe: str, rentree: int) -> None:
+    rng = random.Random(seed + indices.start)
+    maintenant = timezone.now()
+    familles, parents, enfants_par_famille = [], [], []
+    for i in indices:
+        nom = rng.choice(NOMS)
+        coord = _coordonnees(rng, nom, True)
+        familles.append(
+            Famille(
+                nom=f"Famille {nom}",
+                adresse=coord["adresse"],
+                code_postal=CODE_POSTAL,
+                ville=VILLE,
+                numero_allocataire=str(1000000 + i),
+                nombre_enfants_a_charge=0,
+            )
+        )
+        adultes = [coord]
+        if rng.random() < 0.6:
+            adultes.append({**_coordonnees(rng, nom, False), "adresse": coord["adresse"]})
+        parents.append([(f"famille{i}.{n + 1}@example.org", c) for n, c in enumerate(adultes)])
+        enfants_par_famille.append(
+            [_enfant(rng, nom, rentree) for _ in range(rng.choice([1, 1, 2, 2, 2, 3, 3, 4]))]
+        )
+    Famille.objects.bulk_create(familles)
+    users = User.objects.bulk_create(
+        [
+            User(email=email, password=mot_de_passe, date_joined=maintenant)
+            for adultes in parents
+            for email, _ in adultes
+        ]
+    )
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users]
+    )
+    users_iter = iter(users)
+    responsables = []
+    for famille, adultes in zip(familles, parents, strict=True):
+        for _, coord in adultes:
+            responsables.append(Responsable(user=next(users_iter), famille=famille, **coord))
+    Responsable.objects.bulk_create(responsables)
+    enfants = Enfant.objects.bulk_create([e for lot in enfants_par_famille for e in lot])
+    enfants_iter = iter(enfants)
+    rattachements = []
+    for famille, lot in zip(familles, enfants_par_famille, strict=True):
+        famille.nombre_enfants_a_charge = len(lot)
+        rattachements.extend(Rattachement(famille=famille, enfant=next(enfants_iter)) for _ in lot)
+    Rattachement.objects.bulk_create(rattachements)
+    Famille.objects.bulk_update(familles, ["nombre_enfants_a_charge"])
+    # A few pending requests for the staff queue, and history for the timelines.
+    premier_par_famille = {}
+    for r in responsables:
+        premier_par_famille.setdefault(r.famille_id, r)
+    demandes = []
+    for famille in familles:
+        r = premier_par_famille[famille.pk]
+        demandes.append(
+            Demande(
+                famille=famille,
+                demandeur=r,
+                type=Demande.Type.ENFANT_AJOUT,
+                statut=Demande.Statut.ACCEPTEE,
+                objet="Enfants du foyer",
+                traitee_le=maintenant,
+                reponse="Enregistré immédiatement.",
+            )
+        )
+        if rng.random() < 0.15:
+            demandes.append(
+                Demande(
+                    famille=famille,
+                    demandeur=r,
+                    type=Demande.Type.COORDONNEES,
+                    objet=f"{r} : téléphone portable",
+                    donnees={"telephone_mobile": "07 12 34 56 78"},
+                )
+            )
+    Demande.objects.bulk_create(demandes)

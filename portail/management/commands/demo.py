@@ -1,0 +1,34 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from portail import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Construit la ville de démonstration (idempotent) : comptes de démonstration "
+        "et familles générées. --familles N pour une grande ville (bancs d'essai)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--familles",
+            type=int,
+            default=30,
+            help="nombre total de familles à atteindre (30 par défaut)",
+        )
+
+    def handle(self, *args, familles: int, **options):
+        debut = time.monotonic()
+        crees = demo.creer_comptes_connus()
+        ajoutees = demo.generer_familles(familles)
+        duree = time.monotonic() - debut
+        self.stdout.write(
+            f"Ville de démonstration prête : {len(crees)} compte(s) de démonstration créé(s), "
+            f"{ajoutees} famille(s) générée(s) en {duree:.1f} s."
+        )
+        self.stdout.write("")
+        self.stdout.write(f"Comptes de démonstration (mot de passe : {demo.MOT_DE_PASSE}) :")
+        for email, role in demo.LOGINS.items():
+            self.stdout.write(f"  {email:<28} {role}")

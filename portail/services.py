@@ -1,0 +1,73 @@
+"""Processing of parents' requests by staff (the "Demandes à traiter" queue)."""
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from comptes.errors import DomainError
+from familles.services import appliquer_modification_coordonnees
+from portail import emails
+from portail.models import Demande
+
+
+class DemandeError(DomainError):
+    pass
+
+
+# What accepting a request of each type does, inside the same transaction.
+# Types missing here only change status (the change was already applied).
+APPLIQUER_SI_ACCEPTEE: dict[str, Callable[[Demande], None]] = {
+    Demande.Type.COORDONNEES: appliquer_modification_coordonnees,
+}
+APPLIQUER_SI_REFUSEE: dict[str, Callable[[Demande], None]] = {}
+
+
+def _verrouiller_en_attente(demande_id: int) -> Demande:
+    demande = (
+        Demande.objects.select_for_update()
+        .select_related("famille", "demandeur__user")
+        .get(pk=demande_id)
+    )
+    if not demande.est_en_attente:
+        qui = f" par {demande.traitee_par}" if demande.traitee_par_id else ""
+        quand = date_format(timezone.localtime(demande.traitee_le), "j F Y à H:i")
+        statut = demande.get_statut_display().lower()
+        raise DemandeError(
+            f"La demande « {demande.objet} » a déjà été traitée ({statut} le {quand}{qui})."
+        )
+    return demande
+
+
+def accepter_demande(demande_id: int, agent) -> Demande:
+    with transaction.atomic():
+        demande = _verrouiller_en_attente(demande_id)
+        appliquer = APPLIQUER_SI_ACCEPTEE.get(demande.type)
+        if appliquer is not None:
+            appliquer(demande)
+        _clore(demande, Demande.Statut.ACCEPTEE, agent, "")
+        emails.demande_traitee(demande)
+    return demande
+
+
+def refuser_demande(demande_id: int, agent, motif: str) -> Demande:
+    motif = (motif or "").strip()
+    if not motif:
+        raise DemandeError("Indiquez le motif du refus : il sera envoyé à la famille.")
+    with transaction.atomic():
+        demande = _verrouiller_en_attente(demande_id)
+        appliquer = APPLIQUER_SI_REFUSEE.get(demande.type)
+        if appliquer is not None:
+            appliquer(demande)
+        _clore(demande, Demande.Statut.REFUSEE, agent, motif)
+        emails.demande_traitee(demande)
+    return demande
+
+
+def _clore(demande: Demande, statut: str, agent, reponse: str) -> None:
+    demande.statut = statut
+    demande.traitee_le = timezone.now()
+    demande.traitee_par = agent
+    demande.reponse = reponse
+    demande.save(update_fields=["statut", "traitee_le", "traitee_par", "reponse"])

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portail import views
+
+admin.site.site_header = "Portail Famille — administration"
+admin.site.site_title = "Portail Famille"
+admin.site.index_title = "Gestion des services à l'enfance"
+
+urlpatterns = [
+    path("", views.accueil, name="accueil"),
+    path("tableau-de-bord/", views.tableau_de_bord, name="tableau_de_bord"),
+    path(
+        "inscriptions/",
+        views.bientot,
+        {"rubrique": "Mes inscriptions et réservations"},
+        name="mes_inscriptions",
+    ),
+    path("compte/", views.bientot, {"rubrique": "Mon compte"}, name="mon_compte"),
+    path("", include("familles.urls")),
+    path("comptes/", include("allauth.urls")),
+    path("gestion/", admin.site.urls),
+]

@@ -1,0 +1,32 @@
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from familles.decorators import responsable_required
+from portail.models import Demande
+
+DEMANDES_PAR_PAGE = 20
+
+
+def accueil(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("tableau_de_bord")
+    return render(request, "portail/accueil.html")
+
+
+@responsable_required
+def tableau_de_bord(request: HttpRequest) -> HttpResponse:
+    famille = request.responsable.famille
+    demandes = Demande.objects.for_famille(famille).select_related("demandeur").timeline()
+    page = Paginator(demandes, DEMANDES_PAR_PAGE).get_page(request.GET.get("page"))
+    en_attente = Demande.objects.for_famille(famille).en_attente().count()
+    return render(
+        request,
+        "portail/tableau_de_bord.html",
+        {"famille": famille, "page": page, "nb_en_attente": en_attente},
+    )
+
+
+@responsable_required
+def bientot(request: HttpRequest, rubrique: str) -> HttpResponse:
+    return render(request, "portail/bientot.html", {"rubrique": rubrique})

@@ -1,0 +1,57 @@
+import pytest
+from django.urls import reverse
+
+from tests.conftest import creer_enfant
+
+URL = reverse("ma_famille")
+
+
+def test_it_requires_login(client, db):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+def test_it_lists_the_household_children_only(client_parent, parent, etranger):
+    creer_enfant(parent.famille, prenom="Léa")
+    creer_enfant(etranger.famille, prenom="Intrus")
+    response = client_parent.get(URL)
+    assert response.status_code == 200
+    assert "Léa" in response.content.decode()
+    assert "Intrus" not in response.content.decode()
+
+
+def test_the_other_parent_sees_the_same_children(client, parent, coparent):
+    creer_enfant(parent.famille, prenom="Léa")
+    client.force_login(coparent.user)
+    response = client.get(URL)
+    assert "Léa" in response.content.decode()
+    assert "Camille" in response.content.decode()  # both parents listed
+
+
+def test_it_links_each_child_to_its_edit_page(client_parent, parent):
+    enfant = creer_enfant(parent.famille, prenom="Léa")
+    response = client_parent.get(URL)
+    assert reverse("enfant_modifier", args=[enfant.pk]) in response.content.decode()
+
+
+def test_a_staff_account_without_household_gets_an_explanation(client_agent):
+    response = client_agent.get(URL)
+    assert response.status_code == 403
+    assert "rattaché à aucune famille" in response.content.decode()
+
+
+@pytest.mark.parametrize("nb_enfants", [1, 4])
+def test_it_runs_a_constant_number_of_queries(
+    client_parent, parent, django_assert_num_queries, nb_enfants
+):
+    for i in range(nb_enfants):
+        enfant = creer_enfant(parent.famille, prenom=f"Enfant{i}")
+        enfant.personnes_autorisees.create(
+            nom="Doe", prenom="Jo", lien="Voisin", telephone="06 00 00 00 01"
+        )
+    # session, user, responsable+famille, enfants, personnes autorisées (prefetch),
+    # responsables+users
+    with django_assert_num_queries(6):
+        response = client_parent.get(URL)
+    assert response.content.decode().count("Modifier<span") == nb_enfants
