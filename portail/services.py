@@ -26,7 +26,7 @@ APPLIQUER_SI_REFUSEE: dict[str, Callable[[Demande], None]] = {}
 
 def _verrouiller_en_attente(demande_id: int) -> Demande:
     demande = (
-        Demande.objects.select_for_update()
+        Demande.objects.select_for_update(of=("self",))
         .select_related("famille", "demandeur__user")
         .get(pk=demande_id)
     )

@@ -1,0 +1,47 @@
+"""The settings refuse to run unsafely (checked in a fresh interpreter each time)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k" * 20 + "-une-vraie-cle-aleatoire-de-production-9f8e7d6c5b4a",
+    "ALLOWED_HOSTS": "portail.mairie.example",
+    "DATABASE_URL": "sqlite:////tmp/portail-check.sqlite3",
+}
+
+
+def _manage(*args, **env):
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("PORTAIL_TESTING", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+
+
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = _manage("check", DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY est obligatoire" in result.stderr
+
+
+def test_it_refuses_a_short_secret_key():
+    result = _manage("check", DEBUG="0", SECRET_KEY="trop-courte")
+    assert result.returncode != 0
+    assert "au moins 50 caractères" in result.stderr
+
+
+def test_it_rejects_a_malformed_boolean():
+    result = _manage("check", DEBUG="peut-être")
+    assert result.returncode != 0
+    assert "DEBUG doit valoir true ou false" in result.stderr
+
+
+def test_check_deploy_reports_nothing_with_production_variables():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
