@@ -23,29 +23,42 @@ def test_it_builds_the_town_with_the_documented_logins(db):
     assert Famille.objects.count() == 12
     parent1 = User.objects.get(email="parent1@example.org")
     assert Enfant.objects.for_user(parent1).count() == 2
-    assert Demande.objects.en_attente().filter(demandeur__user=parent1,
-                                               type=Demande.Type.COORDONNEES).exists()
+    assert (
+        Demande.objects.en_attente()
+        .filter(demandeur__user=parent1, type=Demande.Type.COORDONNEES)
+        .exists()
+    )
     assert User.objects.get(email="gestionnaire@example.org").is_staff
 
 
 def test_a_second_run_duplicates_nothing(db):
     _demo("--familles", "8")
-    compte = (User.objects.count(), Famille.objects.count(), Enfant.objects.count(),
-              Demande.objects.count())
+    compte = (
+        User.objects.count(),
+        Famille.objects.count(),
+        Enfant.objects.count(),
+        Demande.objects.count(),
+    )
     _demo("--familles", "8")
-    assert compte == (User.objects.count(), Famille.objects.count(), Enfant.objects.count(),
-                      Demande.objects.count())
+    assert compte == (
+        User.objects.count(),
+        Famille.objects.count(),
+        Enfant.objects.count(),
+        Demande.objects.count(),
+    )
 
 
 def test_demo_logins_work_end_to_end(client, db):
     _demo("--familles", "3")
-    client.post(reverse("account_login"),
-                {"login": "parent1@example.org", "password": MOT_DE_PASSE})
+    client.post(
+        reverse("account_login"), {"login": "parent1@example.org", "password": MOT_DE_PASSE}
+    )
     html = client.get(reverse("mes_coordonnees")).content.decode()
     assert "Modification en attente de validation" in html
     client.logout()
-    client.post(reverse("account_login"),
-                {"login": "gestionnaire@example.org", "password": MOT_DE_PASSE})
+    client.post(
+        reverse("account_login"), {"login": "gestionnaire@example.org", "password": MOT_DE_PASSE}
+    )
     response = client.get(reverse("admin:portail_demande_changelist"))
     assert response.status_code == 200
     assert "Demandes à traiter" in response.content.decode()

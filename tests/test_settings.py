@@ -15,11 +15,19 @@ PRODUCTION = {
 
 
 def _manage(*args, **env):
-    base = {k: v for k, v in os.environ.items()
-            if k not in ("PORTAIL_TESTING", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG")}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PORTAIL_TESTING", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG")
+    }
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

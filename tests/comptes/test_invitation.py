@@ -11,19 +11,36 @@ from familles.models import Famille, Responsable
 
 def _famille_par_l_admin(client_agent, **extra):
     data = {
-        "nom": "Famille Roux", "adresse": "", "complement_adresse": "", "code_postal": "",
-        "ville": "", "regime": "caf", "numero_allocataire": "", "nombre_enfants_a_charge": "0",
-        "responsables-TOTAL_FORMS": "1", "responsables-INITIAL_FORMS": "0",
-        "responsables-MIN_NUM_FORMS": "0", "responsables-MAX_NUM_FORMS": "2",
-        "responsables-0-email": "roux@example.org", "responsables-0-mot_de_passe": "",
-        "responsables-0-civilite": "m", "responsables-0-prenom": "Marc",
-        "responsables-0-nom": "Roux", "responsables-0-adresse": "1 rue Haute",
-        "responsables-0-complement_adresse": "", "responsables-0-code_postal": "18240",
-        "responsables-0-ville": "Belleville", "responsables-0-telephone_mobile": "0612345678",
-        "responsables-0-telephone_fixe": "", "responsables-0-telephone_travail": "",
-        "responsables-0-profession": "", "responsables-0-employeur": "",
-        "rattachements-TOTAL_FORMS": "0", "rattachements-INITIAL_FORMS": "0",
-        "rattachements-MIN_NUM_FORMS": "0", "rattachements-MAX_NUM_FORMS": "1000",
+        "nom": "Famille Roux",
+        "adresse": "",
+        "complement_adresse": "",
+        "code_postal": "",
+        "ville": "",
+        "regime": "caf",
+        "numero_allocataire": "",
+        "nombre_enfants_a_charge": "0",
+        "responsables-TOTAL_FORMS": "1",
+        "responsables-INITIAL_FORMS": "0",
+        "responsables-MIN_NUM_FORMS": "0",
+        "responsables-MAX_NUM_FORMS": "2",
+        "responsables-0-email": "roux@example.org",
+        "responsables-0-mot_de_passe": "",
+        "responsables-0-civilite": "m",
+        "responsables-0-prenom": "Marc",
+        "responsables-0-nom": "Roux",
+        "responsables-0-adresse": "1 rue Haute",
+        "responsables-0-complement_adresse": "",
+        "responsables-0-code_postal": "18240",
+        "responsables-0-ville": "Belleville",
+        "responsables-0-telephone_mobile": "0612345678",
+        "responsables-0-telephone_fixe": "",
+        "responsables-0-telephone_travail": "",
+        "responsables-0-profession": "",
+        "responsables-0-employeur": "",
+        "rattachements-TOTAL_FORMS": "0",
+        "rattachements-INITIAL_FORMS": "0",
+        "rattachements-MIN_NUM_FORMS": "0",
+        "rattachements-MAX_NUM_FORMS": "1000",
     }
     data.update(extra)
     return client_agent.post(reverse("admin:familles_famille_add"), data)
@@ -42,15 +59,15 @@ def test_staff_create_a_household_with_its_parent(client_agent):
 def test_staff_may_set_a_first_password(client, client_agent):
     _famille_par_l_admin(client_agent, **{"responsables-0-mot_de_passe": "Bienvenue-2026-x"})
     client.logout()
-    response = client.post(reverse("account_login"),
-                           {"login": "roux@example.org", "password": "Bienvenue-2026-x"})
+    response = client.post(
+        reverse("account_login"), {"login": "roux@example.org", "password": "Bienvenue-2026-x"}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("tableau_de_bord")
 
 
 def test_a_taken_email_is_refused_in_the_admin(client_agent, parent):
-    response = _famille_par_l_admin(client_agent,
-                                    **{"responsables-0-email": "parent@example.org"})
+    response = _famille_par_l_admin(client_agent, **{"responsables-0-email": "parent@example.org"})
     assert response.status_code == 200
     assert "Un compte utilise déjà cette adresse e-mail." in response.content.decode()
     assert Famille.objects.count() == 1
@@ -62,9 +79,10 @@ def test_the_invitation_link_lets_the_parent_choose_a_password(
     _famille_par_l_admin(client_agent)
     responsable = Responsable.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        client_agent.post(reverse("admin:familles_responsable_changelist"),
-                          {"action": "inviter_responsables",
-                           ACTION_CHECKBOX_NAME: [responsable.pk]})
+        client_agent.post(
+            reverse("admin:familles_responsable_changelist"),
+            {"action": "inviter_responsables", ACTION_CHECKBOX_NAME: [responsable.pk]},
+        )
     assert len(mail.outbox) == 1
     lien = re.search(r"https?://\S+/password/reset/key/\S+", mail.outbox[0].body).group(0)
     chemin = lien.split("8000", 1)[-1]
@@ -72,8 +90,9 @@ def test_the_invitation_link_lets_the_parent_choose_a_password(
     response = client.get(chemin, follow=True)
     assert response.status_code == 200
     formulaire = response.redirect_chain[-1][0] if response.redirect_chain else chemin
-    response = client.post(formulaire, {"password1": "Mon-nouveau-mdp-9",
-                                        "password2": "Mon-nouveau-mdp-9"})
+    response = client.post(
+        formulaire, {"password1": "Mon-nouveau-mdp-9", "password2": "Mon-nouveau-mdp-9"}
+    )
     assert response.status_code == 302
     user = User.objects.get(email="roux@example.org")
     assert user.check_password("Mon-nouveau-mdp-9")
@@ -82,8 +101,7 @@ def test_the_invitation_link_lets_the_parent_choose_a_password(
 def test_only_staff_change_a_parent_email(client_agent, parent):
     url = reverse("admin:familles_responsable_change", args=[parent.pk])
     data = {c: getattr(parent, c) for c in Responsable.CHAMPS_COORDONNEES}
-    data.update({"famille": parent.famille_id, "email": "nouvelle@example.org",
-                 "mot_de_passe": ""})
+    data.update({"famille": parent.famille_id, "email": "nouvelle@example.org", "mot_de_passe": ""})
     response = client_agent.post(url, data)
     assert response.status_code == 302
     parent.user.refresh_from_db()

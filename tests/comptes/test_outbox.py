@@ -11,7 +11,7 @@ def _invitation(user):
     return queue_email(user.email, "invitation", {"user": user, "lien": "http://x/", "jours": 7})
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back(parent, django_capture_on_commit_callbacks):
+def test_sending_waits_for_the_commit(parent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         _invitation(parent.user)
     assert len(callbacks) == 1  # sending waits for the commit
@@ -19,9 +19,11 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(parent, django_capture_
 
 
 def test_a_failed_send_is_kept_and_retried(parent, django_capture_on_commit_callbacks):
-    with mock.patch("comptes.outbox.send_mail", side_effect=OSError("SMTP indisponible")):
-        with django_capture_on_commit_callbacks(execute=True):
-            courriel = _invitation(parent.user)
+    with (
+        mock.patch("comptes.outbox.send_mail", side_effect=OSError("SMTP indisponible")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        courriel = _invitation(parent.user)
     courriel.refresh_from_db()
     assert courriel.statut == Courriel.Statut.ECHEC
     assert "SMTP indisponible" in courriel.derniere_erreur

@@ -11,10 +11,16 @@ URL = reverse("account_signup")
 
 def _donnees(**extra):
     data = {
-        "email": "nouveau@example.org", "password1": "Un-mot-de-passe-solide-7",
-        "password2": "Un-mot-de-passe-solide-7", "civilite": "mme", "prenom": "Aïcha",
-        "nom": "Diallo", "adresse": "2 rue des Lilas", "complement_adresse": "",
-        "code_postal": "18240", "ville": "Belleville-sur-Loire",
+        "email": "nouveau@example.org",
+        "password1": "Un-mot-de-passe-solide-7",
+        "password2": "Un-mot-de-passe-solide-7",
+        "civilite": "mme",
+        "prenom": "Aïcha",
+        "nom": "Diallo",
+        "adresse": "2 rue des Lilas",
+        "complement_adresse": "",
+        "code_postal": "18240",
+        "ville": "Belleville-sur-Loire",
         "telephone_mobile": "06 98 76 54 32",
     }
     data.update(extra)
@@ -45,9 +51,10 @@ def test_it_creates_the_household_and_asks_to_verify_the_email(
 def test_login_waits_for_email_verification(client, db):
     client.post(URL, _donnees())
     client.logout()
-    response = client.post(reverse("account_login"),
-                           {"login": "nouveau@example.org",
-                            "password": "Un-mot-de-passe-solide-7"})
+    response = client.post(
+        reverse("account_login"),
+        {"login": "nouveau@example.org", "password": "Un-mot-de-passe-solide-7"},
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
     assert "_auth_user_id" not in client.session

@@ -2,8 +2,13 @@ from django.urls import reverse
 
 from tests.html import analyser, champs_sans_label
 
-RUBRIQUES = ["Mon tableau de bord", "Ma famille", "Mes coordonnées",
-             "Mes inscriptions et réservations", "Mon compte"]
+RUBRIQUES = [
+    "Mon tableau de bord",
+    "Ma famille",
+    "Mes coordonnées",
+    "Mes inscriptions et réservations",
+    "Mon compte",
+]
 
 
 def test_the_home_page_invites_to_sign_in(client, db):
@@ -13,8 +18,14 @@ def test_the_home_page_invites_to_sign_in(client, db):
 
 
 def test_every_parent_page_has_landmarks_navigation_and_labels(client_parent):
-    for nom in ("tableau_de_bord", "ma_famille", "mes_coordonnees", "enfant_ajouter",
-                "mes_inscriptions", "mon_compte"):
+    for nom in (
+        "tableau_de_bord",
+        "ma_famille",
+        "mes_coordonnees",
+        "enfant_ajouter",
+        "mes_inscriptions",
+        "mon_compte",
+    ):
         html = client_parent.get(reverse(nom)).content.decode()
         page = analyser(html)
         tags = [t for t, _ in page.balises]
