@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve demo test lint format migrations-check check clean
+.PHONY: install run test browser lint format migrations-check check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,19 @@ run: install var
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite (PostgreSQL-only tests run when DATABASE_URL is PostgreSQL)
-test: install var
+test: install var browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Browser tests drive Debian's Chromium; install it when we can (root + apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installation de Chromium pour les tests dans le navigateur…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "ATTENTION : Chromium absent, les tests navigateur (tests/e2e) seront ignorés."; \
+	    echo "            Installez-le : sudo apt-get install chromium"; \
+	  fi; }
 
 lint: install
 	$(BIN)/ruff check .
