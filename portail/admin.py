@@ -1,8 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from familles.models import Responsable
 from portail import services
@@ -137,11 +140,72 @@ class DemandeAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
+    change_form_template = "admin/portail/demande/change_form.html"
+
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/accepter/",
+                self.admin_site.admin_view(self.accepter_view),
+                name="portail_demande_accepter",
+            ),
+            path(
+                "<int:pk>/refuser/",
+                self.admin_site.admin_view(self.refuser_view),
+                name="portail_demande_refuser",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {"motif_form": MotifRefusForm(), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _retour(self, pk):
+        return redirect(reverse("admin:portail_demande_change", args=[pk]))
+
+    def accepter_view(self, request, pk):
+        return require_POST(self._accepter_une)(request, pk)
+
+    def refuser_view(self, request, pk):
+        return require_POST(self._refuser_une)(request, pk)
+
+    def _accepter_une(self, request, pk):
+        demande = get_object_or_404(Demande, pk=pk)
+        if not self.has_change_permission(request, demande):
+            return redirect("admin:index")
+        _traiter(
+            self,
+            request,
+            Demande.objects.filter(pk=pk),
+            lambda i: services.accepter_demande(i, request.user),
+            "acceptée",
+        )
+        return self._retour(pk)
+
+    def _refuser_une(self, request, pk):
+        demande = get_object_or_404(Demande, pk=pk)
+        if not self.has_change_permission(request, demande):
+            return redirect("admin:index")
+        form = MotifRefusForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, form.errors["motif"][0], messages.ERROR)
+            return self._retour(pk)
+        motif = form.cleaned_data["motif"]
+        _traiter(
+            self,
+            request,
+            Demande.objects.filter(pk=pk),
+            lambda i: services.refuser_demande(i, request.user, motif),
+            "refusée",
+        )
+        return self._retour(pk)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "Demandes à traiter", **(extra_context or {})}

@@ -119,3 +119,36 @@ def test_the_detail_page_shows_current_and_requested_values(client_agent, parent
     ).content.decode()
     assert parent.adresse in html
     assert "9 rue Neuve" in html
+
+
+def test_a_request_can_be_accepted_from_its_page(client_agent, parent):
+    demande = _demande_adresse(parent)
+    page = reverse("admin:portail_demande_change", args=[demande.pk])
+    assert "Traiter cette demande" in client_agent.get(page).content.decode()
+    response = client_agent.post(
+        reverse("admin:portail_demande_accepter", args=[demande.pk]), follow=True
+    )
+    assert "1 demande(s) acceptée(s)" in response.content.decode()
+    assert "Traiter cette demande" not in response.content.decode()
+    parent.refresh_from_db()
+    assert parent.adresse == "9 rue Neuve"
+
+
+def test_refusing_from_its_page_requires_a_reason(client_agent, parent):
+    demande = _demande_adresse(parent)
+    url = reverse("admin:portail_demande_refuser", args=[demande.pk])
+    response = client_agent.post(url, {"motif": ""}, follow=True)
+    assert "Indiquez le motif du refus" in response.content.decode()
+    demande.refresh_from_db()
+    assert demande.statut == Demande.Statut.EN_ATTENTE
+    client_agent.post(url, {"motif": "Pièce manquante"})
+    demande.refresh_from_db()
+    assert (demande.statut, demande.reponse) == (Demande.Statut.REFUSEE, "Pièce manquante")
+
+
+def test_processing_pages_refuse_get(client_agent, parent):
+    demande = _demande_adresse(parent)
+    url = reverse("admin:portail_demande_accepter", args=[demande.pk])
+    assert client_agent.get(url).status_code == 405
+    demande.refresh_from_db()
+    assert demande.est_en_attente
