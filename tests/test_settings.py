@@ -18,7 +18,14 @@ def _manage(*args, **env):
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("PORTAIL_TESTING", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG")
+        if k
+        not in (
+            "PORTAIL_TESTING",
+            "DJANGO_SETTINGS_MODULE",
+            "SECRET_KEY",
+            "DEBUG",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        )
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
