@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from familles import services
@@ -17,12 +18,30 @@ def _get_enfant_for_user(request: HttpRequest, pk: int) -> Enfant:
     return get_object_or_404(Enfant.objects.for_user(request.user), pk=pk)
 
 
+def _inscriptions_queryset():
+    # The inscriptions app depends on this one, not the reverse: reach its model
+    # through the reverse relation instead of importing it.
+    Inscription = Enfant._meta.get_field("inscriptions").related_model
+    return Inscription.objects.select_related("activite__site", "activite__periode")
+
+
 @responsable_required
 def ma_famille(request: HttpRequest) -> HttpResponse:
     famille = request.responsable.famille
-    enfants = Enfant.objects.for_famille(famille).prefetch_related(
-        Prefetch("personnes_autorisees", queryset=PersonneAutorisee.objects.order_by("pk"))
+    enfants = list(
+        Enfant.objects.for_famille(famille).prefetch_related(
+            Prefetch("personnes_autorisees", queryset=PersonneAutorisee.objects.order_by("pk")),
+            Prefetch("inscriptions", queryset=_inscriptions_queryset()),
+        )
     )
+    aujourd_hui = timezone.localdate()
+    for enfant in enfants:
+        # Pending and current enrolments made by this household.
+        enfant.inscriptions_en_cours = [
+            i
+            for i in enfant.inscriptions.all()
+            if i.famille_id == famille.pk and i.statut != "refusee" and i.date_fin >= aujourd_hui
+        ]
     responsables = Responsable.objects.filter(famille=famille).select_related("user")
     return render(
         request,

@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from comptes.errors import DomainError
 from familles.models import Responsable
 from portail import services
 from portail.models import Demande
@@ -57,7 +58,7 @@ def _traiter(modeladmin, request, queryset, traiter, verbe: str) -> None:
     for pk in queryset.order_by("pk").values_list("pk", flat=True):
         try:
             traiter(pk)
-        except services.DemandeError as exc:
+        except DomainError as exc:
             erreurs.append(exc.message)
         else:
             faites += 1

@@ -10,6 +10,9 @@ RUBRIQUES = {
     "enfant_modifier": "ma_famille",
     "mes_coordonnees": "mes_coordonnees",
     "mes_inscriptions": "mes_inscriptions",
+    "choisir_activite": "mes_inscriptions",
+    "inscrire": "mes_inscriptions",
+    "inscription_detail": "mes_inscriptions",
     "mon_compte": "mon_compte",
 }
 

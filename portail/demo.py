@@ -17,6 +17,8 @@ from django.utils import timezone
 from comptes.models import User
 from familles import services as familles_services
 from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Responsable
+from inscriptions import services as inscriptions_services
+from inscriptions.models import Activite, Inscription, Periode, Site
 from portail.models import Demande
 
 MOT_DE_PASSE = "portail-demo"
@@ -198,6 +200,124 @@ def assurer_groupe_gestionnaires() -> Group:
     return groupe
 
 
+PRIMAIRE = ["ps", "ms", "gs", "cp", "ce1", "ce2", "cm1", "cm2"]
+SITES = {
+    "ferry": ("École Jules Ferry", "3 rue de l'École"),
+    "michel": ("École Louise Michel", "14 avenue des Tilleuls"),
+    "tilleuls": ("École des Tilleuls", "1 place de l'Église"),
+    "castors": ("Centre de loisirs Les Castors", "Chemin des Vignes"),
+    "loups": ("Multi-accueil Les Petits Loups", "5 rue du Moulin"),
+}
+
+
+def _dt(jour: datetime.date, heure: int = 0) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(jour, datetime.time(heure)))
+
+
+@transaction.atomic
+def creer_catalogue() -> Periode:
+    """The season that contains today (année scolaire) and its activities; idempotent."""
+    rentree = _rentree()
+    nom = f"Année scolaire {rentree}-{rentree + 1}"
+    periode = Periode.objects.filter(nom=nom).first()
+    if periode is not None:
+        return periode
+    periode = Periode.objects.create(
+        nom=nom, debut=datetime.date(rentree, 9, 1), fin=datetime.date(rentree + 1, 7, 3)
+    )
+    sites = {
+        cle: Site.objects.get_or_create(nom=n, defaults={"adresse": a})[0]
+        for cle, (n, a) in SITES.items()
+    }
+    ouverture = _dt(datetime.date(rentree, 5, 1), 8)
+    fermeture = _dt(datetime.date(rentree + 1, 6, 15), 23)
+    activites = []
+    for cle in ("ferry", "michel", "tilleuls"):
+        commun = {
+            "site": sites[cle],
+            "periode": periode,
+            "niveaux": PRIMAIRE,
+            "ouverture_inscriptions": ouverture,
+            "fermeture_inscriptions": fermeture,
+        }
+        activites += [
+            Activite(
+                nom="Restauration scolaire",
+                type=Activite.Type.RESTAURATION,
+                validation=Activite.Validation.AUTOMATIQUE,
+                capacite=220,
+                attestation_automatique=True,
+                description="Repas du midi les lundis, mardis, jeudis et vendredis.",
+                **commun,
+            ),
+            Activite(
+                nom="Accueil périscolaire du matin",
+                type=Activite.Type.PERISCOLAIRE_MATIN,
+                validation=Activite.Validation.AUTOMATIQUE,
+                capacite=40,
+                description="De 7 h 30 à l'ouverture de l'école.",
+                **commun,
+            ),
+            Activite(
+                nom="Accueil périscolaire du soir",
+                type=Activite.Type.PERISCOLAIRE_SOIR,
+                validation=Activite.Validation.MANUELLE,
+                capacite=60,
+                description="De la sortie de l'école à 18 h 30, goûter compris.",
+                **commun,
+            ),
+        ]
+    activites += [
+        Activite(
+            nom="Accueil de loisirs du mercredi",
+            type=Activite.Type.LOISIRS_MERCREDI,
+            site=sites["castors"],
+            periode=periode,
+            age_minimum_mois=36,
+            age_maximum_mois=143,
+            ouverture_inscriptions=ouverture,
+            fermeture_inscriptions=fermeture,
+            validation=Activite.Validation.MANUELLE,
+            capacite=80,
+            description="Journée ou demi-journée, de 3 à 11 ans.",
+        ),
+        Activite(
+            nom="Accueil de loisirs des vacances",
+            type=Activite.Type.LOISIRS_VACANCES,
+            site=sites["castors"],
+            periode=periode,
+            age_minimum_mois=36,
+            age_maximum_mois=143,
+            ouverture_inscriptions=ouverture,
+            fermeture_inscriptions=fermeture,
+            validation=Activite.Validation.MANUELLE,
+            capacite=100,
+            description="Petites et grandes vacances, de 3 à 11 ans.",
+        ),
+        Activite(
+            nom="Multi-accueil",
+            type=Activite.Type.PETITE_ENFANCE,
+            site=sites["loups"],
+            periode=periode,
+            age_minimum_mois=2,
+            age_maximum_mois=35,
+            ouverture_inscriptions=ouverture,
+            fermeture_inscriptions=fermeture,
+            validation=Activite.Validation.MANUELLE,
+            capacite=24,
+            preinscription=True,
+            description="Accueil régulier ou occasionnel des enfants de 10 semaines à "
+            "3 ans. Les préinscriptions sont examinées en commission.",
+        ),
+    ]
+    Activite.objects.bulk_create(activites)
+    return periode
+
+
+def _activite(periode: Periode, type_: str, site: str) -> Activite:
+    return Activite.objects.get(periode=periode, type=type_, site__nom=SITES[site][0])
+
+
 def _coordonnees(rng: random.Random, nom: str, femme: bool) -> dict:
     return {
         "civilite": "mme" if femme else "m",
@@ -293,6 +413,24 @@ def creer_comptes_connus() -> list[str]:
         familles_services.demander_modification_coordonnees(
             p1, {**coord, "adresse": "5 allée des Érables", "telephone_fixe": "02 48 72 10 10"}
         )
+        periode = creer_catalogue()
+        aujourd_hui = max(timezone.localdate(), periode.debut)
+        lea, hugo = enfants
+        inscriptions_services.demander_inscription(
+            p1,
+            lea,
+            _activite(periode, Activite.Type.RESTAURATION, "ferry"),
+            aujourd_hui,
+            periode.fin,
+        )
+        inscriptions_services.demander_inscription(
+            p1,
+            hugo,
+            _activite(periode, Activite.Type.PERISCOLAIRE_SOIR, "ferry"),
+            aujourd_hui,
+            periode.fin,
+            "Les lundis et jeudis.",
+        )
         crees.append("parent1@example.org")
     if not User.objects.filter(email="parent2@example.org").exists():
         coord = {**_coordonnees(random.Random(2), "Benali", False), "prenom": "Karim"}
@@ -311,6 +449,72 @@ def creer_comptes_connus() -> list[str]:
         )
         crees.append("parent2@example.org")
     return crees
+
+
+def inscrire_enfants_generes(
+    lot_enfants: list[Enfant], familles_des_enfants: list[Famille], rng: random.Random, maintenant
+) -> None:
+    """Canteen and evening care for school children, in bulk (demo and benchmarks)."""
+    periode = creer_catalogue()
+    cantines = {
+        a.site.nom: a
+        for a in Activite.objects.filter(
+            periode=periode, type=Activite.Type.RESTAURATION
+        ).select_related("site")
+    }
+    soirs = {
+        a.site.nom: a
+        for a in Activite.objects.filter(
+            periode=periode, type=Activite.Type.PERISCOLAIRE_SOIR
+        ).select_related("site")
+    }
+    inscriptions = []
+    for enfant, famille in zip(lot_enfants, familles_des_enfants, strict=True):
+        if enfant.classe not in PRIMAIRE or rng.random() < 0.25:
+            continue
+        inscriptions.append(
+            Inscription(
+                enfant=enfant,
+                famille=famille,
+                activite=cantines[enfant.ecole],
+                date_debut=periode.debut,
+                date_fin=periode.fin,
+                statut=Inscription.Statut.VALIDEE,
+                cree_le=maintenant,
+                decidee_le=maintenant,
+            )
+        )
+        if rng.random() < 0.3:
+            inscriptions.append(
+                Inscription(
+                    enfant=enfant,
+                    famille=famille,
+                    activite=soirs[enfant.ecole],
+                    date_debut=periode.debut,
+                    date_fin=periode.fin,
+                    statut=(
+                        Inscription.Statut.VALIDEE
+                        if rng.random() < 0.8
+                        else Inscription.Statut.EN_ATTENTE
+                    ),
+                    cree_le=maintenant,
+                )
+            )
+    Inscription.objects.bulk_create(inscriptions)
+    Demande.objects.bulk_create(
+        [
+            Demande(
+                famille=i.famille,
+                type=Demande.Type.INSCRIPTION,
+                inscription=i,
+                objet=f"{i.enfant.prenom} {i.enfant.nom} — {i.activite.nom}",
+                cree_le=maintenant,
+                statut=(Demande.Statut.ACCEPTEE if i.est_validee else Demande.Statut.EN_ATTENTE),
+                traitee_le=maintenant if i.est_validee else None,
+            )
+            for i in inscriptions
+        ]
+    )
 
 
 def generer_familles(total: int, seed: int = 2026, lot: int = 2000) -> int:
@@ -381,6 +585,12 @@ def _generer_lot(indices: range, seed: int, mot_de_passe: str, rentree: int) -> 
         famille.nombre_enfants_a_charge = len(lot)
         rattachements.extend(Rattachement(famille=famille, enfant=next(enfants_iter)) for _ in lot)
     Rattachement.objects.bulk_create(rattachements)
+    inscrire_enfants_generes(
+        enfants,
+        [famille for famille, lot in zip(familles, enfants_par_famille, strict=True) for _ in lot],
+        rng,
+        maintenant,
+    )
     Famille.objects.bulk_update(familles, ["nombre_enfants_a_charge"])
     # A few pending requests for the staff queue, and history for the timelines.
     premier_par_famille = {}

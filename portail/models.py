@@ -52,6 +52,14 @@ class Demande(models.Model):
     statut = models.CharField("statut", max_length=12, choices=Statut, default=Statut.EN_ATTENTE)
     objet = models.CharField("objet", max_length=250)
     donnees = models.JSONField("données demandées", default=dict, blank=True)
+    # The enrolment an "inscription" or "attestation" request is about.
+    inscription = models.ForeignKey(
+        "inscriptions.Inscription",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="demandes",
+    )
     cree_le = models.DateTimeField("demandée le", default=timezone.now)
     traitee_le = models.DateTimeField("traitée le", null=True, blank=True)
     traitee_par = models.ForeignKey(
@@ -80,6 +88,12 @@ class Demande(models.Model):
                 fields=["demandeur", "type"],
                 condition=models.Q(statut="en_attente", type="coordonnees"),
                 name="demande_coordonnees_unique_en_attente",
+            ),
+            # One pending attestation request per enrolment.
+            models.UniqueConstraint(
+                fields=["inscription", "type"],
+                condition=models.Q(statut="en_attente", type="attestation"),
+                name="demande_attestation_unique_en_attente",
             ),
             models.CheckConstraint(
                 condition=models.Q(statut="en_attente", traitee_le__isnull=True)

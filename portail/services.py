@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 
 from comptes.errors import DomainError
 from familles.services import appliquer_modification_coordonnees
+from inscriptions import services as inscriptions
 from portail import emails
 from portail.models import Demande
 
@@ -16,12 +17,16 @@ class DemandeError(DomainError):
     pass
 
 
-# What accepting a request of each type does, inside the same transaction.
-# Types missing here only change status (the change was already applied).
-APPLIQUER_SI_ACCEPTEE: dict[str, Callable[[Demande], None]] = {
-    Demande.Type.COORDONNEES: appliquer_modification_coordonnees,
+# What accepting or refusing a request of each type does, inside the same
+# transaction (the Demande row is locked). Types missing here only change status.
+APPLIQUER_SI_ACCEPTEE: dict[str, Callable[[Demande, object], None]] = {
+    Demande.Type.COORDONNEES: lambda demande, agent: appliquer_modification_coordonnees(demande),
+    Demande.Type.INSCRIPTION: inscriptions.accepter_depuis_demande,
+    Demande.Type.ATTESTATION: inscriptions.emettre_depuis_demande,
 }
-APPLIQUER_SI_REFUSEE: dict[str, Callable[[Demande], None]] = {}
+APPLIQUER_SI_REFUSEE: dict[str, Callable[[Demande, object, str], None]] = {
+    Demande.Type.INSCRIPTION: inscriptions.refuser_depuis_demande,
+}
 
 
 def _verrouiller_en_attente(demande_id: int) -> Demande:
@@ -45,7 +50,7 @@ def accepter_demande(demande_id: int, agent) -> Demande:
         demande = _verrouiller_en_attente(demande_id)
         appliquer = APPLIQUER_SI_ACCEPTEE.get(demande.type)
         if appliquer is not None:
-            appliquer(demande)
+            appliquer(demande, agent)
         _clore(demande, Demande.Statut.ACCEPTEE, agent, "")
         emails.demande_traitee(demande)
     return demande
@@ -59,7 +64,7 @@ def refuser_demande(demande_id: int, agent, motif: str) -> Demande:
         demande = _verrouiller_en_attente(demande_id)
         appliquer = APPLIQUER_SI_REFUSEE.get(demande.type)
         if appliquer is not None:
-            appliquer(demande)
+            appliquer(demande, agent, motif)
         _clore(demande, Demande.Statut.REFUSEE, agent, motif)
         emails.demande_traitee(demande)
     return demande

@@ -10,14 +10,9 @@ admin.site.index_title = "Gestion des services à l'enfance"
 urlpatterns = [
     path("", views.accueil, name="accueil"),
     path("tableau-de-bord/", views.tableau_de_bord, name="tableau_de_bord"),
-    path(
-        "inscriptions/",
-        views.bientot,
-        {"rubrique": "Mes inscriptions et réservations"},
-        name="mes_inscriptions",
-    ),
     path("compte/", views.bientot, {"rubrique": "Mon compte"}, name="mon_compte"),
     path("", include("familles.urls")),
+    path("", include("inscriptions.urls")),
     path("comptes/", include("allauth.urls")),
     path("gestion/", admin.site.urls),
 ]

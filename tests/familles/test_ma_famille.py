@@ -51,7 +51,7 @@ def test_it_runs_a_constant_number_of_queries(
             nom="Doe", prenom="Jo", lien="Voisin", telephone="06 00 00 00 01"
         )
     # session, user, responsable+famille, enfants, personnes autorisées (prefetch),
-    # responsables+users
-    with django_assert_num_queries(6):
+    # inscriptions+activités+sites+périodes (prefetch), responsables+users
+    with django_assert_num_queries(7):
         response = client_parent.get(URL)
     assert response.content.decode().count("Modifier<span") == nb_enfants

@@ -1,0 +1,373 @@
+import io
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from comptes.errors import DomainError
+from familles.models import Enfant
+from inscriptions import pdf, services
+from inscriptions.forms import MotifForm
+from inscriptions.models import Activite, Attestation, Inscription, Periode, Site
+
+
+@admin.register(Periode)
+class PeriodeAdmin(admin.ModelAdmin):
+    list_display = ["nom", "debut", "fin"]
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["nom", "adresse"]
+    search_fields = ["nom"]
+
+
+class ActiviteForm(forms.ModelForm):
+    niveaux = forms.MultipleChoiceField(
+        label="Classes admises",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[c for c in Enfant.Classe.choices if c[0]],
+        help_text="Aucune case cochée : toutes les classes (et les enfants non scolarisés).",
+    )
+
+    class Meta:
+        model = Activite
+        fields = [
+            "nom",
+            "type",
+            "site",
+            "periode",
+            "description",
+            "age_minimum_mois",
+            "age_maximum_mois",
+            "niveaux",
+            "ouverture_inscriptions",
+            "fermeture_inscriptions",
+            "validation",
+            "capacite",
+            "preinscription",
+            "attestation_automatique",
+        ]
+
+
+@admin.register(Activite)
+class ActiviteAdmin(admin.ModelAdmin):
+    form = ActiviteForm
+    list_display = [
+        "nom",
+        "type",
+        "site",
+        "periode",
+        "places",
+        "ouverture_inscriptions",
+        "fermeture_inscriptions",
+        "validation",
+        "preinscription",
+    ]
+    list_filter = ["periode", "type", "site", "validation"]
+    list_select_related = ["site", "periode"]
+    search_fields = ["nom", "site__nom"]
+    fieldsets = (
+        (None, {"fields": ("nom", "type", "site", "periode", "description")}),
+        ("Qui peut s'inscrire", {"fields": (("age_minimum_mois", "age_maximum_mois"), "niveaux")}),
+        (
+            "Inscriptions",
+            {
+                "fields": (
+                    ("ouverture_inscriptions", "fermeture_inscriptions"),
+                    "validation",
+                    "capacite",
+                    "preinscription",
+                    "attestation_automatique",
+                )
+            },
+        ),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).avec_nombre_inscrits()
+
+    @admin.display(description="inscrits / places", ordering="nb_inscrits")
+    def places(self, obj):
+        return f"{obj.nb_inscrits} / {obj.capacite if obj.capacite is not None else '∞'}"
+
+
+class StatutInscriptionFilter(admin.SimpleListFilter):
+    """Staff land on what is left to decide unless they ask otherwise."""
+
+    title = "statut"
+    parameter_name = "statut"
+    A_DECIDER = "a_decider"
+    TOUTES = "toutes"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.A_DECIDER, "À décider (? et !)"),
+            *Inscription.Statut.choices,
+            (self.TOUTES, "Toutes"),
+        ]
+
+    def value(self):
+        return super().value() or self.A_DECIDER
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        # An action names its rows: let a row decided meanwhile reach the service.
+        if self.value() == self.TOUTES or "action" in request.POST:
+            return queryset
+        if self.value() == self.A_DECIDER:
+            return queryset.filter(
+                statut__in=[Inscription.Statut.EN_ATTENTE, Inscription.Statut.PREINSCRIPTION]
+            )
+        return queryset.filter(statut=self.value())
+
+
+def _pour_chaque(modeladmin, request, queryset, faire, bilan: str) -> None:
+    faites, erreurs = 0, []
+    for pk in queryset.order_by("cree_le", "pk").values_list("pk", flat=True):
+        try:
+            faire(pk)
+        except DomainError as exc:
+            erreurs.append(exc.message)
+        else:
+            faites += 1
+    if faites:
+        modeladmin.message_user(request, bilan.format(n=faites), messages.SUCCESS)
+    for erreur in erreurs:
+        modeladmin.message_user(request, erreur, messages.WARNING)
+
+
+@admin.action(description="Valider les inscriptions sélectionnées")
+def valider(modeladmin, request, queryset):
+    _pour_chaque(
+        modeladmin,
+        request,
+        queryset,
+        lambda pk: services.valider_inscription(pk, request.user),
+        "{n} inscription(s) validée(s) ; les familles sont prévenues par e-mail.",
+    )
+
+
+@admin.action(description="Valider la préinscription (petite enfance)")
+def valider_preinscription(modeladmin, request, queryset):
+    autres = queryset.exclude(statut=Inscription.Statut.PREINSCRIPTION)
+    for inscription in autres.select_related("enfant", "activite"):
+        modeladmin.message_user(
+            request,
+            f"{inscription} n'est pas une préinscription en attente : ignorée.",
+            messages.WARNING,
+        )
+    valider(modeladmin, request, queryset.filter(statut=Inscription.Statut.PREINSCRIPTION))
+
+
+@admin.action(description="Refuser les inscriptions sélectionnées (avec un motif)")
+def refuser(modeladmin, request, queryset):
+    form = MotifForm(request.POST if "confirmer" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        motif = form.cleaned_data["motif"]
+        _pour_chaque(
+            modeladmin,
+            request,
+            queryset,
+            lambda pk: services.refuser_inscription(pk, request.user, motif),
+            "{n} inscription(s) refusée(s) ; les familles sont prévenues par e-mail.",
+        )
+        return None
+    return TemplateResponse(
+        request,
+        "admin/inscriptions/inscription/refuser.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Refuser des inscriptions",
+            "inscriptions": queryset.select_related("enfant", "activite__site"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+@admin.action(description="Émettre une attestation d'inscription")
+def emettre_attestation(modeladmin, request, queryset):
+    _pour_chaque(
+        modeladmin,
+        request,
+        queryset,
+        lambda pk: services.emettre_pour_inscription(pk, request.user),
+        "{n} attestation(s) émise(s) ; les familles sont prévenues par e-mail.",
+    )
+
+
+@admin.register(Inscription)
+class InscriptionAdmin(admin.ModelAdmin):
+    list_display = [
+        "enfant",
+        "activite_nom",
+        "site",
+        "periode",
+        "date_debut",
+        "date_fin",
+        "statut_affiche",
+        "places",
+        "cree_le",
+    ]
+    list_filter = [
+        StatutInscriptionFilter,
+        "activite__periode",
+        "activite__site",
+        "activite__type",
+        "activite",
+    ]
+    list_select_related = ["enfant", "activite__site", "activite__periode", "famille"]
+    search_fields = ["enfant__nom", "enfant__prenom", "famille__nom", "activite__nom"]
+    actions = [valider, valider_preinscription, refuser, emettre_attestation]
+    readonly_fields = [
+        "enfant",
+        "famille",
+        "activite",
+        "statut",
+        "motif_refus",
+        "cree_le",
+        "decidee_le",
+        "decidee_par",
+    ]
+    fields = [
+        "enfant",
+        "famille",
+        "activite",
+        "date_debut",
+        "date_fin",
+        "commentaire",
+        "statut",
+        "motif_refus",
+        "cree_le",
+        "decidee_le",
+        "decidee_par",
+    ]
+    date_hierarchy = "cree_le"
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False  # families ask from the portal; staff decide here
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        inscrits = (
+            Inscription.objects.filter(
+                activite=OuterRef("activite"), statut=Inscription.Statut.VALIDEE
+            )
+            .order_by()
+            .values("activite")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                nb_inscrits_activite=Coalesce(
+                    Subquery(inscrits, output_field=IntegerField()), Value(0)
+                )
+            )
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Inscriptions à traiter", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="activité", ordering="activite__nom")
+    def activite_nom(self, obj):
+        return obj.activite.nom
+
+    @admin.display(description="site", ordering="activite__site__nom")
+    def site(self, obj):
+        return obj.activite.site.nom
+
+    @admin.display(description="période", ordering="activite__periode__debut")
+    def periode(self, obj):
+        return obj.activite.periode.nom
+
+    @admin.display(description="statut", ordering="statut")
+    def statut_affiche(self, obj):
+        return format_html("<strong>{}</strong> {}", obj.symbole, obj.get_statut_display())
+
+    @admin.display(description="inscrits / places")
+    def places(self, obj):
+        capacite = obj.activite.capacite
+        return f"{obj.nb_inscrits_activite} / {capacite if capacite is not None else '∞'}"
+
+
+@admin.register(Attestation)
+class AttestationAdmin(admin.ModelAdmin):
+    list_display = ["numero", "inscription", "emise_le", "emise_par", "telecharger"]
+    list_select_related = ["inscription__enfant", "inscription__activite", "emise_par"]
+    search_fields = ["numero", "code_verification", "inscription__enfant__nom"]
+    readonly_fields = [
+        "numero",
+        "inscription",
+        "code_verification",
+        "emise_le",
+        "emise_par",
+        "contenu",
+        "telecharger",
+    ]
+    exclude = ["pdf"]
+    date_hierarchy = "emise_le"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an issued certificate is never deleted
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="inscriptions_attestation_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request, pk):
+        attestation = get_object_or_404(Attestation.objects.defer("pdf"), pk=pk)
+        document = pdf.assurer_pdf(attestation.pk)
+        if document is None:
+            self.message_user(request, "Le PDF n'a pas pu être produit.", messages.ERROR)
+            return redirect("admin:inscriptions_attestation_changelist")
+        return FileResponse(
+            io.BytesIO(document),
+            content_type="application/pdf",
+            filename=f"attestation-{attestation.numero}.pdf",
+        )
+
+    @admin.display(description="PDF")
+    def telecharger(self, obj):
+        return format_html(
+            '<a href="{}">Télécharger</a>',
+            reverse("admin:inscriptions_attestation_pdf", args=[obj.pk]),
+        )

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from inscriptions import views
+
+urlpatterns = [
+    path("inscriptions/", views.mes_inscriptions, name="mes_inscriptions"),
+    path(
+        "inscriptions/enfant/<int:enfant_pk>/nouvelle/",
+        views.choisir_activite,
+        name="choisir_activite",
+    ),
+    path(
+        "inscriptions/enfant/<int:enfant_pk>/nouvelle/<int:activite_pk>/",
+        views.inscrire,
+        name="inscrire",
+    ),
+    path("inscriptions/<int:pk>/", views.inscription_detail, name="inscription_detail"),
+    path(
+        "inscriptions/<int:pk>/attestation/",
+        views.demander_attestation,
+        name="demander_attestation",
+    ),
+    path("attestations/<int:pk>/pdf/", views.attestation_pdf, name="attestation_pdf"),
+    path("verifier/", views.verifier, name="verifier"),
+]

@@ -1,0 +1,203 @@
+import io
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.db.models import Prefetch
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from familles.decorators import responsable_required
+from familles.models import Enfant
+from inscriptions import pdf, services
+from inscriptions.forms import InscriptionForm, VerificationForm
+from inscriptions.models import Activite, Attestation, Inscription
+from portail.models import Demande
+
+VERIFICATIONS_PAR_MINUTE = 20
+
+
+def _get_enfant_for_user(request: HttpRequest, pk: int) -> Enfant:
+    return get_object_or_404(Enfant.objects.for_user(request.user), pk=pk)
+
+
+def _get_inscription_for_user(request: HttpRequest, pk: int) -> Inscription:
+    return get_object_or_404(
+        Inscription.objects.for_user(request.user).select_related(
+            "enfant", "activite__site", "activite__periode"
+        ),
+        pk=pk,
+    )
+
+
+def inscriptions_du_foyer(famille):
+    return (
+        Inscription.objects.filter(famille=famille)
+        .select_related("activite__site", "activite__periode")
+        .order_by("-activite__periode__debut", "activite__type", "activite__nom")
+    )
+
+
+@responsable_required
+def mes_inscriptions(request: HttpRequest) -> HttpResponse:
+    famille = request.responsable.famille
+    enfants = Enfant.objects.for_famille(famille).prefetch_related(
+        Prefetch(
+            "inscriptions", queryset=inscriptions_du_foyer(famille), to_attr="inscriptions_du_foyer"
+        )
+    )
+    return render(
+        request, "inscriptions/mes_inscriptions.html", {"famille": famille, "enfants": enfants}
+    )
+
+
+@responsable_required
+def choisir_activite(request: HttpRequest, enfant_pk: int) -> HttpResponse:
+    enfant = _get_enfant_for_user(request, enfant_pk)
+    maintenant = timezone.now()
+    activites = Activite.objects.filter(
+        periode__fin__gte=timezone.localdate(maintenant)
+    ).select_related("site", "periode")
+    deja = set(
+        Inscription.objects.actives().filter(enfant=enfant).values_list("activite_id", flat=True)
+    )
+    proposees, autres = [], []
+    for activite in activites:
+        motif = services.motif_non_proposee(enfant, activite, activite.pk in deja, maintenant)
+        (autres if motif else proposees).append((activite, motif))
+    return render(
+        request,
+        "inscriptions/choisir_activite.html",
+        {"enfant": enfant, "proposees": proposees, "autres": autres},
+    )
+
+
+@responsable_required
+@require_http_methods(["GET", "POST"])
+def inscrire(request: HttpRequest, enfant_pk: int, activite_pk: int) -> HttpResponse:
+    enfant = _get_enfant_for_user(request, enfant_pk)
+    activite = get_object_or_404(Activite.objects.select_related("site", "periode"), pk=activite_pk)
+    aujourd_hui = timezone.localdate()
+    initial = {
+        "date_debut": services.premier_jour_possible(activite, aujourd_hui),
+        "date_fin": activite.periode.fin,
+    }
+    form = InscriptionForm(request.POST or None, activite=activite, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            inscription = services.demander_inscription(
+                request.responsable,
+                enfant,
+                activite,
+                form.cleaned_data["date_debut"],
+                form.cleaned_data["date_fin"],
+                form.cleaned_data["commentaire"],
+            )
+        except services.InscriptionError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            if inscription.est_validee:
+                messages.success(request, f"{enfant.prenom} est inscrit(e) à {activite.nom}.")
+            elif inscription.statut == Inscription.Statut.PREINSCRIPTION:
+                messages.success(
+                    request,
+                    "Votre préinscription est enregistrée ; elle sera examinée en commission.",
+                )
+            else:
+                messages.success(
+                    request,
+                    "Votre demande d'inscription est enregistrée ; le "
+                    "service vous répondra par e-mail.",
+                )
+            return redirect("inscription_detail", inscription.pk)
+    places = services.places_restantes(activite)
+    return render(
+        request,
+        "inscriptions/inscrire.html",
+        {"enfant": enfant, "activite": activite, "form": form, "places": places},
+    )
+
+
+@responsable_required
+def inscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inscription = _get_inscription_for_user(request, pk)
+    attestations = inscription.attestations.order_by("-emise_le").defer("pdf")
+    demande_attestation = (
+        Demande.objects.en_attente()
+        .filter(inscription=inscription, type=Demande.Type.ATTESTATION)
+        .first()
+    )
+    return render(
+        request,
+        "inscriptions/inscription_detail.html",
+        {
+            "inscription": inscription,
+            "attestations": attestations,
+            "demande_attestation": demande_attestation,
+        },
+    )
+
+
+@responsable_required
+@require_POST
+def demander_attestation(request: HttpRequest, pk: int) -> HttpResponse:
+    inscription = _get_inscription_for_user(request, pk)
+    try:
+        demande = services.demander_attestation(request.responsable, inscription)
+    except services.InscriptionError as exc:
+        messages.error(request, exc.message)
+    else:
+        if demande.statut == Demande.Statut.ACCEPTEE:
+            messages.success(request, "Votre attestation est prête : téléchargez-la ci-dessous.")
+        else:
+            messages.success(
+                request,
+                "Votre demande d'attestation est transmise au service ; "
+                "vous serez prévenu(e) par e-mail.",
+            )
+    return redirect("inscription_detail", inscription.pk)
+
+
+@responsable_required
+def attestation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    attestation = get_object_or_404(
+        Attestation.objects.filter(inscription__in=Inscription.objects.for_user(request.user)),
+        pk=pk,
+    )
+    document = pdf.assurer_pdf(attestation.pk)
+    if document is None:
+        messages.error(request, "Le document n'a pas pu être produit ; réessayez dans un instant.")
+        return redirect("inscription_detail", attestation.inscription_id)
+    return FileResponse(
+        io.BytesIO(document),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"attestation-{attestation.numero}.pdf",
+    )
+
+
+def _trop_de_verifications(request: HttpRequest) -> bool:
+    cle = f"verifier:{request.META.get('REMOTE_ADDR', '')}:{int(timezone.now().timestamp()) // 60}"
+    cache.add(cle, 0, timeout=70)
+    return cache.incr(cle) > VERIFICATIONS_PAR_MINUTE
+
+
+def verifier(request: HttpRequest) -> HttpResponse:
+    """Public: what a certificate says, for a valid code; "inconnu" otherwise."""
+    form = VerificationForm(request.GET if "code" in request.GET else None)
+    contexte = {"form": form}
+    if form.is_bound and form.is_valid():
+        if _trop_de_verifications(request):
+            contexte["trop"] = True
+            return render(request, "inscriptions/verifier.html", contexte, status=429)
+        code = services.normaliser_code(form.cleaned_data["code"])
+        attestation = (
+            Attestation.objects.defer("pdf").filter(code_verification=code).first()
+            if code
+            else None
+        )
+        contexte.update(verifiee=True, attestation=attestation)
+        if attestation:
+            contexte["contenu"] = pdf.contenu_lisible(attestation)
+    return render(request, "inscriptions/verifier.html", contexte)

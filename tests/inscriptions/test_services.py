@@ -1,0 +1,188 @@
+import datetime
+
+import pytest
+from django.db import IntegrityError
+
+from comptes.errors import DomainError
+from inscriptions import services
+from inscriptions.models import Activite, Inscription
+from portail import services as portail_services
+from portail.models import Demande
+from tests.conftest import creer_enfant
+from tests.inscriptions.conftest import PARIS
+
+D = datetime.date
+FIN = D(2027, 7, 3)
+DEBUT = D(2026, 12, 1)
+
+
+def _inscrire(parent, enfant, activite, debut=DEBUT, fin=FIN):
+    return services.demander_inscription(parent, enfant, activite, debut, fin)
+
+
+def test_a_manual_activity_waits_for_staff(parent, activite):
+    enfant = creer_enfant(parent.famille)
+    inscription = _inscrire(parent, enfant, activite)
+    assert inscription.statut == Inscription.Statut.EN_ATTENTE
+    assert inscription.symbole == "?"
+    demande = Demande.objects.get(inscription=inscription)
+    assert (demande.type, demande.statut) == (Demande.Type.INSCRIPTION, Demande.Statut.EN_ATTENTE)
+
+
+def test_an_automatic_activity_validates_at_once(parent, creer_activite):
+    activite = creer_activite(validation=Activite.Validation.AUTOMATIQUE, capacite=10)
+    inscription = _inscrire(parent, creer_enfant(parent.famille), activite)
+    assert inscription.statut == Inscription.Statut.VALIDEE
+    assert Demande.objects.get(inscription=inscription).statut == Demande.Statut.ACCEPTEE
+
+
+def test_a_full_automatic_activity_makes_the_request_wait(parent, creer_activite):
+    activite = creer_activite(validation=Activite.Validation.AUTOMATIQUE, capacite=1)
+    premier = _inscrire(parent, creer_enfant(parent.famille, prenom="Un"), activite)
+    second = _inscrire(parent, creer_enfant(parent.famille, prenom="Deux"), activite)
+    assert premier.statut == Inscription.Statut.VALIDEE
+    assert second.statut == Inscription.Statut.EN_ATTENTE
+    assert "complète" in Demande.objects.get(inscription=second).objet
+
+
+def test_petite_enfance_is_a_preinscription(parent, creer_activite):
+    activite = creer_activite(
+        type=Activite.Type.PETITE_ENFANCE,
+        preinscription=True,
+        validation=Activite.Validation.AUTOMATIQUE,
+        age_minimum_mois=2,
+        age_maximum_mois=35,
+    )
+    bebe = creer_enfant(parent.famille, date_naissance=D(2026, 6, 1))
+    inscription = _inscrire(parent, bebe, activite)
+    assert inscription.statut == Inscription.Statut.PREINSCRIPTION
+    assert inscription.symbole == "!"
+
+
+@pytest.mark.parametrize(
+    ("debut", "fin", "message"),
+    [
+        (D(2026, 12, 10), D(2026, 12, 1), "La date de fin doit suivre la date de début."),
+        (D(2026, 12, 1), D(2027, 8, 1), "comprises dans la période"),
+        (D(2026, 11, 20), FIN, "La date de début ne peut pas être passée."),
+        (D(2026, 8, 1), FIN, "comprises dans la période"),
+    ],
+)
+def test_it_rejects_bad_dates_and_writes_nothing(parent, activite, debut, fin, message):
+    with pytest.raises(DomainError, match=message):
+        _inscrire(parent, creer_enfant(parent.famille), activite, debut, fin)
+    assert not Inscription.objects.exists()
+    assert not Demande.objects.exists()
+
+
+def test_it_rejects_an_ineligible_child(parent, creer_activite):
+    activite = creer_activite(niveaux=["cp", "ce1"])
+    enfant = creer_enfant(parent.famille, classe="cm2")
+    with pytest.raises(DomainError, match="Réservée aux classes suivantes : CP, CE1"):
+        _inscrire(parent, enfant, activite)
+    assert not Inscription.objects.exists()
+
+
+def test_it_checks_the_age_at_the_start_date(parent, creer_activite):
+    activite = creer_activite(age_minimum_mois=36, age_maximum_mois=143)
+    # 3 years old on 10 January 2027: eligible this season, but not on 1 December.
+    enfant = creer_enfant(parent.famille, date_naissance=D(2024, 1, 10))
+    with pytest.raises(DomainError, match="n'aura pas l'âge requis"):
+        _inscrire(parent, enfant, activite, D(2026, 12, 1))
+    assert _inscrire(parent, enfant, activite, D(2027, 1, 11)).pk
+
+
+def test_it_rejects_a_closed_window(parent, creer_activite):
+    activite = creer_activite(
+        fermeture_inscriptions=datetime.datetime(2026, 11, 27, 9, 59, tzinfo=PARIS)
+    )
+    with pytest.raises(DomainError, match="Les inscriptions sont closes depuis le 27 novembre"):
+        _inscrire(parent, creer_enfant(parent.famille), activite)
+    assert not Inscription.objects.exists()
+
+
+def test_it_rejects_a_window_not_yet_open(parent, creer_activite):
+    activite = creer_activite(
+        ouverture_inscriptions=datetime.datetime(2026, 12, 1, 8, tzinfo=PARIS)
+    )
+    with pytest.raises(DomainError, match="Les inscriptions ouvrent le 1 décembre 2026 à 08:00"):
+        _inscrire(parent, creer_enfant(parent.famille), activite)
+
+
+def test_a_second_enrolment_is_refused(parent, coparent, activite):
+    enfant = creer_enfant(parent.famille)
+    _inscrire(parent, enfant, activite)
+    with pytest.raises(DomainError, match="déjà inscrit"):
+        _inscrire(coparent, enfant, activite)
+    assert Inscription.objects.count() == 1
+
+
+def test_the_database_refuses_a_duplicate_too(parent, activite):
+    enfant = creer_enfant(parent.famille)
+    _inscrire(parent, enfant, activite)
+    with pytest.raises(IntegrityError):
+        Inscription.objects.create(
+            enfant=enfant,
+            famille=parent.famille,
+            activite=activite,
+            date_debut=D(2026, 12, 1),
+            date_fin=FIN,
+        )
+
+
+def test_after_a_refusal_the_family_may_ask_again(parent, agent, activite):
+    enfant = creer_enfant(parent.famille)
+    premiere = _inscrire(parent, enfant, activite)
+    services.refuser_inscription(premiere.pk, agent, "Dossier incomplet")
+    assert _inscrire(parent, enfant, activite).statut == Inscription.Statut.EN_ATTENTE
+
+
+def test_staff_cannot_validate_beyond_capacity(parent, agent, creer_activite):
+    activite = creer_activite(capacite=1)
+    a = _inscrire(parent, creer_enfant(parent.famille, prenom="Un"), activite)
+    b = _inscrire(parent, creer_enfant(parent.famille, prenom="Deux"), activite)
+    services.valider_inscription(a.pk, agent)
+    with pytest.raises(DomainError, match=r"est complète \(1/1 places occupées\)"):
+        services.valider_inscription(b.pk, agent)
+    b.refresh_from_db()
+    assert b.statut == Inscription.Statut.EN_ATTENTE
+    assert Demande.objects.get(inscription=b).statut == Demande.Statut.EN_ATTENTE
+
+
+def test_validating_closes_the_request_and_emails_the_family(
+    parent, coparent, agent, activite, django_capture_on_commit_callbacks, mailoutbox
+):
+    inscription = _inscrire(parent, creer_enfant(parent.famille), activite)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.valider_inscription(inscription.pk, agent)
+    demande = Demande.objects.get(inscription=inscription)
+    assert (demande.statut, demande.traitee_par) == (Demande.Statut.ACCEPTEE, agent)
+    assert sorted(m.to[0] for m in mailoutbox) == ["coparent@example.org", "parent@example.org"]
+    assert "Inscription validée" in mailoutbox[0].subject
+
+
+def test_a_decision_cannot_be_taken_twice(parent, agent, activite):
+    inscription = _inscrire(parent, creer_enfant(parent.famille), activite)
+    services.valider_inscription(inscription.pk, agent)
+    with pytest.raises(DomainError, match="est déjà validée"):
+        services.refuser_inscription(inscription.pk, agent, "trop tard")
+
+
+def test_a_refusal_needs_a_reason(parent, agent, activite):
+    inscription = _inscrire(parent, creer_enfant(parent.famille), activite)
+    with pytest.raises(DomainError, match="Indiquez le motif"):
+        services.refuser_inscription(inscription.pk, agent, " ")
+
+
+def test_the_request_queue_decides_the_enrolment_too(parent, agent, creer_activite):
+    activite = creer_activite(capacite=1)
+    a = _inscrire(parent, creer_enfant(parent.famille, prenom="Un"), activite)
+    b = _inscrire(parent, creer_enfant(parent.famille, prenom="Deux"), activite)
+    portail_services.accepter_demande(Demande.objects.get(inscription=a).pk, agent)
+    a.refresh_from_db()
+    assert a.statut == Inscription.Statut.VALIDEE
+    with pytest.raises(DomainError, match="complète"):
+        portail_services.accepter_demande(Demande.objects.get(inscription=b).pk, agent)
+    portail_services.refuser_demande(Demande.objects.get(inscription=b).pk, agent, "Complet")
+    b.refresh_from_db()
+    assert (b.statut, b.motif_refus) == (Inscription.Statut.REFUSEE, "Complet")
