@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from comptes.models import User
 from familles.models import Enfant, Famille
+from inscriptions.models import Activite, Inscription
 from portail.demo import MOT_DE_PASSE
 from portail.models import Demande
 
@@ -29,6 +30,9 @@ def test_it_builds_the_town_with_the_documented_logins(db):
         .exists()
     )
     assert User.objects.get(email="gestionnaire@example.org").is_staff
+    statuts = set(Inscription.objects.for_user(parent1).values_list("statut", flat=True))
+    assert statuts == {Inscription.Statut.VALIDEE, Inscription.Statut.EN_ATTENTE}
+    assert Activite.objects.filter(type=Activite.Type.PETITE_ENFANCE, preinscription=True).exists()
 
 
 def test_a_second_run_duplicates_nothing(db):

@@ -1,6 +1,10 @@
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from inscriptions.models import Activite, Inscription, Periode, Site
 from tests.conftest import creer_enfant
 
 URL = reverse("ma_famille")
@@ -45,8 +49,26 @@ def test_a_staff_account_without_household_gets_an_explanation(client_agent):
 def test_it_runs_a_constant_number_of_queries(
     client_parent, parent, django_assert_num_queries, nb_enfants
 ):
+    periode = Periode.objects.create(
+        nom="2026-2027", debut=datetime.date(2026, 9, 1), fin=datetime.date(2099, 7, 3)
+    )
+    activite = Activite.objects.create(
+        nom="Cantine",
+        type=Activite.Type.RESTAURATION,
+        site=Site.objects.create(nom="École"),
+        periode=periode,
+        ouverture_inscriptions=timezone.now() - datetime.timedelta(days=1),
+        fermeture_inscriptions=timezone.now() + datetime.timedelta(days=1),
+    )
     for i in range(nb_enfants):
         enfant = creer_enfant(parent.famille, prenom=f"Enfant{i}")
+        Inscription.objects.create(
+            enfant=enfant,
+            famille=parent.famille,
+            activite=activite,
+            date_debut=periode.debut,
+            date_fin=periode.fin,
+        )
         enfant.personnes_autorisees.create(
             nom="Doe", prenom="Jo", lien="Voisin", telephone="06 00 00 00 01"
         )
@@ -54,4 +76,6 @@ def test_it_runs_a_constant_number_of_queries(
     # inscriptions+activités+sites+périodes (prefetch), responsables+users
     with django_assert_num_queries(7):
         response = client_parent.get(URL)
-    assert response.content.decode().count("Modifier<span") == nb_enfants
+    html = response.content.decode()
+    assert html.count("Modifier<span") == nb_enfants
+    assert html.count("En attente de validation") == nb_enfants
