@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -7,13 +8,22 @@ from comptes.models import Courriel, User
 from comptes.outbox import send_queued
 
 
-class UserCreationForm(AdminUserCreationForm):
+class _EmailUniqueMixin:
+    def clean_email(self):
+        sauf = self.instance if self.instance.pk else None
+        try:
+            return services.verifier_email_libre(self.cleaned_data["email"], sauf=sauf)
+        except services.CompteError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
+class UserCreationForm(_EmailUniqueMixin, AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email",)
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(_EmailUniqueMixin, UserChangeForm):
     class Meta:
         model = User
         fields = ("email",)
@@ -59,6 +69,14 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    DROITS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser grants rights; a gestionnaire cannot promote anyone.
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return [*super().get_readonly_fields(request, obj), *self.DROITS]
 
     def save_model(self, request, obj, form, change):
         if change and "email" in form.changed_data:

@@ -78,14 +78,16 @@ class Courriel(models.Model):
         ENVOYE = "envoye", "envoyé"
         ECHEC = "echec", "à renvoyer"
 
-    destinataire = models.EmailField()
-    sujet = models.CharField(max_length=250)
-    corps = models.TextField()
-    statut = models.CharField(max_length=12, choices=Statut, default=Statut.A_ENVOYER)
-    tentatives = models.PositiveSmallIntegerField(default=0)
-    derniere_erreur = models.TextField(blank=True)
-    cree_le = models.DateTimeField(default=timezone.now)
-    envoye_le = models.DateTimeField(null=True, blank=True)
+    destinataire = models.EmailField("destinataire")
+    sujet = models.CharField("sujet", max_length=250)
+    corps = models.TextField("message")
+    statut = models.CharField("statut", max_length=12, choices=Statut, default=Statut.A_ENVOYER)
+    tentatives = models.PositiveSmallIntegerField("tentatives", default=0)
+    derniere_erreur = models.TextField("dernière erreur", blank=True)
+    cree_le = models.DateTimeField("créé le", default=timezone.now)
+    envoye_le = models.DateTimeField("envoyé le", null=True, blank=True)
+    # Set while one process sends it, so that the cron and a request never both do.
+    en_cours_depuis = models.DateTimeField("envoi en cours depuis", null=True, blank=True)
 
     class Meta:
         verbose_name = "courriel"

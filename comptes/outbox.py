@@ -5,11 +5,13 @@ nothing, and a mail server that is down loses nothing: `manage.py
 envoyer_courriels` retries what failed.
 """
 
+import datetime
 import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -18,6 +20,8 @@ from comptes.models import Courriel
 logger = logging.getLogger(__name__)
 
 MAX_TENTATIVES = 10
+DELAI_AVANT_REPRISE = datetime.timedelta(minutes=2)
+ABANDON_APRES = datetime.timedelta(minutes=10)  # a claimant that died mid-send
 
 
 def queue_email(to: str, template: str, context: dict) -> Courriel:
@@ -34,15 +38,31 @@ def queue_email(to: str, template: str, context: dict) -> Courriel:
 
 def queue_raw(to: str, subject: str, body: str) -> Courriel:
     courriel = Courriel.objects.create(destinataire=to, sujet=subject[:250], corps=body)
-    transaction.on_commit(lambda: send_queued(courriel.pk))
+    if settings.PORTAIL_COURRIELS_IMMEDIATS:
+        transaction.on_commit(lambda: send_queued(courriel.pk))
     return courriel
 
 
+def _reserver(pk: int) -> bool:
+    """Claim the row for this process (a conditional UPDATE: one claimant wins)."""
+    maintenant = timezone.now()
+    return bool(
+        Courriel.objects.filter(pk=pk)
+        .exclude(statut=Courriel.Statut.ENVOYE)
+        .filter(Q(en_cours_depuis__isnull=True) | Q(en_cours_depuis__lt=maintenant - ABANDON_APRES))
+        .update(en_cours_depuis=maintenant)
+    )
+
+
 def send_queued(pk: int) -> bool:
-    """Send one queued e-mail; never raises (the row records the failure)."""
-    courriel = Courriel.objects.filter(pk=pk).exclude(statut=Courriel.Statut.ENVOYE).first()
-    if courriel is None:
+    """Send one queued e-mail; never raises (the row records the failure).
+
+    Returns False when it failed; True when sent, or when there was nothing to do.
+    """
+    if not _reserver(pk):
         return True
+    courriel = Courriel.objects.get(pk=pk)
+    courriel.en_cours_depuis = None
     courriel.tentatives += 1
     try:
         send_mail(
@@ -55,20 +75,30 @@ def send_queued(pk: int) -> bool:
         logger.warning("Envoi du courriel %s impossible : %s", pk, exc)
         courriel.statut = Courriel.Statut.ECHEC
         courriel.derniere_erreur = str(exc)[:2000]
-        courriel.save(update_fields=["statut", "tentatives", "derniere_erreur"])
+        courriel.save(update_fields=["statut", "tentatives", "derniere_erreur", "en_cours_depuis"])
         return False
     courriel.statut = Courriel.Statut.ENVOYE
     courriel.envoye_le = timezone.now()
     courriel.derniere_erreur = ""
-    courriel.save(update_fields=["statut", "tentatives", "envoye_le", "derniere_erreur"])
+    courriel.save(
+        update_fields=["statut", "tentatives", "envoye_le", "derniere_erreur", "en_cours_depuis"]
+    )
     return True
 
 
-def retry_pending() -> tuple[int, int]:
-    """Send every e-mail still waiting; returns (sent, failed)."""
+def retry_pending(delai: datetime.timedelta | None = None) -> tuple[int, int]:
+    """Send every e-mail still waiting; returns (sent, failed).
+
+    With immediate sending on, rows younger than `delai` are left to the request
+    that queued them.
+    """
+    if delai is None:
+        delai = (
+            DELAI_AVANT_REPRISE if settings.PORTAIL_COURRIELS_IMMEDIATS else datetime.timedelta()
+        )
     sent = failed = 0
     pending = Courriel.objects.exclude(statut=Courriel.Statut.ENVOYE).filter(
-        tentatives__lt=MAX_TENTATIVES
+        tentatives__lt=MAX_TENTATIVES, cree_le__lte=timezone.now() - delai
     )
     for pk in pending.order_by("cree_le").values_list("pk", flat=True):
         if send_queued(pk):

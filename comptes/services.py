@@ -16,7 +16,7 @@ class CompteError(DomainError):
     pass
 
 
-def _email_libre(email: str, sauf: User | None = None) -> str:
+def verifier_email_libre(email: str, sauf: User | None = None) -> str:
     email = email.strip().lower()
     pris = User.objects.filter(email__iexact=email)
     if sauf is not None:
@@ -32,14 +32,14 @@ def _email_libre(email: str, sauf: User | None = None) -> str:
 def creer_compte(email: str, mot_de_passe: str | None = None) -> User:
     """A login created by staff: the address is the town's record, so it is verified."""
     with transaction.atomic():
-        user = User.objects.create_user(_email_libre(email), mot_de_passe or None)
+        user = User.objects.create_user(verifier_email_libre(email), mot_de_passe or None)
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
 
 
 def changer_email(user: User, email: str) -> User:
     """Only staff change a parent's e-mail (it is the login)."""
-    email = _email_libre(email, sauf=user)
+    email = verifier_email_libre(email, sauf=user)
     if email == user.email:
         return user
     with transaction.atomic():

@@ -36,7 +36,7 @@ class ResponsableAdminForm(forms.ModelForm):
         email = self.cleaned_data["email"]
         sauf = self.instance.user if self.instance.pk else None
         try:
-            return comptes_services._email_libre(email, sauf=sauf)
+            return comptes_services.verifier_email_libre(email, sauf=sauf)
         except comptes_services.CompteError as exc:
             raise forms.ValidationError(exc.message) from None
 

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from comptes.admin_utils import action_sur_lignes_choisies as _action_sur_lignes_choisies
 from comptes.errors import DomainError
 from familles.models import Enfant
 from inscriptions import pdf, services
@@ -128,7 +129,7 @@ class StatutInscriptionFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         # An action names its rows: let a row decided meanwhile reach the service.
-        if self.value() == self.TOUTES or "action" in request.POST:
+        if self.value() == self.TOUTES or _action_sur_lignes_choisies(request):
             return queryset
         if self.value() == self.A_DECIDER:
             return queryset.filter(
@@ -152,7 +153,7 @@ def _pour_chaque(modeladmin, request, queryset, faire, bilan: str) -> None:
         modeladmin.message_user(request, erreur, messages.WARNING)
 
 
-@admin.action(description="Valider les inscriptions sélectionnées")
+@admin.action(description="Valider les inscriptions sélectionnées", permissions=["change"])
 def valider(modeladmin, request, queryset):
     _pour_chaque(
         modeladmin,
@@ -163,7 +164,7 @@ def valider(modeladmin, request, queryset):
     )
 
 
-@admin.action(description="Valider la préinscription (petite enfance)")
+@admin.action(description="Valider la préinscription (petite enfance)", permissions=["change"])
 def valider_preinscription(modeladmin, request, queryset):
     autres = queryset.exclude(statut=Inscription.Statut.PREINSCRIPTION)
     for inscription in autres.select_related("enfant", "activite"):
@@ -175,7 +176,9 @@ def valider_preinscription(modeladmin, request, queryset):
     valider(modeladmin, request, queryset.filter(statut=Inscription.Statut.PREINSCRIPTION))
 
 
-@admin.action(description="Refuser les inscriptions sélectionnées (avec un motif)")
+@admin.action(
+    description="Refuser les inscriptions sélectionnées (avec un motif)", permissions=["change"]
+)
 def refuser(modeladmin, request, queryset):
     form = MotifForm(request.POST if "confirmer" in request.POST else None)
     if form.is_bound and form.is_valid():
@@ -202,7 +205,7 @@ def refuser(modeladmin, request, queryset):
     )
 
 
-@admin.action(description="Émettre une attestation d'inscription")
+@admin.action(description="Émettre une attestation d'inscription", permissions=["change"])
 def emettre_attestation(modeladmin, request, queryset):
     _pour_chaque(
         modeladmin,

@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from comptes.admin_utils import action_sur_lignes_choisies as _action_sur_lignes_choisies
 from comptes.errors import DomainError
 from familles.models import Responsable
 from portail import services
@@ -38,7 +39,7 @@ class StatutFilter(admin.SimpleListFilter):
         # An action names its rows explicitly: a row another agent has just processed
         # must reach the service, which answers "déjà traitée" instead of Django's
         # "aucun élément sélectionné".
-        if self.value() == self.TOUTES or "action" in request.POST:
+        if self.value() == self.TOUTES or _action_sur_lignes_choisies(request):
             return queryset
         return queryset.filter(statut=self.value())
 
@@ -72,7 +73,7 @@ def _traiter(modeladmin, request, queryset, traiter, verbe: str) -> None:
         modeladmin.message_user(request, erreur, messages.WARNING)
 
 
-@admin.action(description="Accepter les demandes sélectionnées")
+@admin.action(description="Accepter les demandes sélectionnées", permissions=["change"])
 def accepter(modeladmin, request, queryset):
     _traiter(
         modeladmin,
@@ -83,7 +84,9 @@ def accepter(modeladmin, request, queryset):
     )
 
 
-@admin.action(description="Refuser les demandes sélectionnées (avec un motif)")
+@admin.action(
+    description="Refuser les demandes sélectionnées (avec un motif)", permissions=["change"]
+)
 def refuser(modeladmin, request, queryset):
     form = MotifRefusForm(request.POST if "confirmer" in request.POST else None)
     if form.is_bound and form.is_valid():

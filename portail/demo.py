@@ -10,7 +10,6 @@ import random
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Re
 from inscriptions import services as inscriptions_services
 from inscriptions.models import Activite, Inscription, Periode, Site
 from portail.models import Demande
+from portail.roles import assurer_groupe_gestionnaires
 
 MOT_DE_PASSE = "portail-demo"
 LOGINS = {
@@ -27,7 +27,6 @@ LOGINS = {
     "parent2@example.org": "parent d'un autre foyer",
     "gestionnaire@example.org": "agent du service enfance (administration : /gestion/)",
 }
-APPS_GESTION = ["comptes", "familles", "inscriptions", "reservations", "portail"]
 
 NOMS = [
     "Martin",
@@ -192,12 +191,6 @@ def classe_pour(naissance: datetime.date, rentree: int) -> str:
 def _rentree() -> int:
     today = timezone.localdate()
     return today.year if today.month >= 9 else today.year - 1
-
-
-def assurer_groupe_gestionnaires() -> Group:
-    groupe, _ = Group.objects.get_or_create(name="Gestionnaires")
-    groupe.permissions.set(Permission.objects.filter(content_type__app_label__in=APPS_GESTION))
-    return groupe
 
 
 PRIMAIRE = ["ps", "ms", "gs", "cp", "ce1", "ce2", "cm1", "cm2"]

@@ -67,7 +67,14 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Identity of the town shown in every page header, e-mail and document.
 PORTAIL_COMMUNE = os.environ.get("PORTAIL_COMMUNE", "Ville de Belleville-sur-Loire")
 # Absolute address of the portal, used in e-mails and on attestations.
-PORTAIL_URL = os.environ.get("PORTAIL_URL", "http://127.0.0.1:8000").rstrip("/")
+PORTAIL_URL = os.environ.get("PORTAIL_URL", "").rstrip("/")
+if not PORTAIL_URL:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "PORTAIL_URL est obligatoire quand DEBUG est désactivé "
+            "(adresse publique du portail, par exemple https://famille.mairie.fr)."
+        )
+    PORTAIL_URL = "http://127.0.0.1:8000"
 # Whether parents may create their own account (otherwise staff create them).
 PORTAIL_INSCRIPTION_OUVERTE = env_bool("PORTAIL_INSCRIPTION_OUVERTE", True)
 
@@ -159,8 +166,8 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Invitation links and password-reset links stay valid for 7 days.
-PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600
+# Invitation links and password-reset links stay valid for 3 days.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -196,6 +203,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = False
+# The e-mail is the login and the town's record: only staff change it.
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
 # A parent who signs up with an address already known must be told so plainly
 # (see docs/exploitation.md: login attempts stay rate limited).
 ACCOUNT_PREVENT_ENUMERATION = False
@@ -214,6 +223,19 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAIL_COMMUNE}] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_SESSION_REMEMBER = None
 
+# Rate limits and the verification page counters live in the cache: with several
+# processes, use a shared one (CACHE=database, then `manage.py createcachetable`).
+_cache = os.environ.get("CACHE", "local")
+if _cache == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portail_cache",
+        }
+    }
+elif _cache != "local":
+    raise ImproperlyConfigured(f"CACHE doit valoir local ou database, pas {_cache!r}.")
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -231,6 +253,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Send each e-mail right after the commit that queued it; if off, only
+# `manage.py envoyer_courriels` (cron) sends them and requests never wait on SMTP.
+PORTAIL_COURRIELS_IMMEDIATS = env_bool("PORTAIL_COURRIELS_IMMEDIATS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portail-famille@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,3 +31,13 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
 @responsable_required
 def bientot(request: HttpRequest, rubrique: str) -> HttpResponse:
     return render(request, "portail/bientot.html", {"rubrique": rubrique})
+
+
+def email_gere_par_le_service(request: HttpRequest) -> HttpResponse:
+    """allauth's e-mail management page is closed: the login is the town's record."""
+    messages.info(
+        request,
+        "Votre adresse e-mail ne peut être modifiée que par le service : "
+        "adressez-vous au guichet unique.",
+    )
+    return redirect("mes_coordonnees" if request.user.is_authenticated else "account_login")

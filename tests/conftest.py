@@ -15,7 +15,7 @@ from django.db import connection
 
 from comptes.models import User
 from familles.models import Enfant, Famille, Rattachement, Responsable
-from portail.demo import assurer_groupe_gestionnaires
+from portail.roles import assurer_groupe_gestionnaires
 
 MOT_DE_PASSE = "mot-de-passe-de-test-42"
 _compteur = itertools.count(1)

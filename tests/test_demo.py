@@ -1,6 +1,7 @@
 from io import StringIO
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from comptes.models import User
@@ -12,7 +13,7 @@ from portail.models import Demande
 
 def _demo(*args):
     out = StringIO()
-    call_command("demo", *args, stdout=out)
+    call_command("demo", *args, "--force", stdout=out)
     return out.getvalue()
 
 
@@ -66,3 +67,9 @@ def test_demo_logins_work_end_to_end(client, db):
     response = client.get(reverse("admin:portail_demande_changelist"))
     assert response.status_code == 200
     assert "Demandes à traiter" in response.content.decode()
+
+
+def test_it_refuses_to_run_in_production(db):
+    with pytest.raises(CommandError, match="refusée quand DEBUG est désactivé"):
+        call_command("demo", stdout=StringIO())
+    assert not User.objects.exists()

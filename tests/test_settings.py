@@ -11,6 +11,7 @@ PRODUCTION = {
     "SECRET_KEY": "k" * 20 + "-une-vraie-cle-aleatoire-de-production-9f8e7d6c5b4a",
     "ALLOWED_HOSTS": "portail.mairie.example",
     "DATABASE_URL": "sqlite:////tmp/portail-check.sqlite3",
+    "PORTAIL_URL": "https://famille.mairie.example",
 }
 
 
@@ -25,6 +26,8 @@ def _manage(*args, **env):
             "SECRET_KEY",
             "DEBUG",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "PORTAIL_URL",
+            "CACHE",
         )
     }
     return subprocess.run(
@@ -45,9 +48,16 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
 
 
 def test_it_refuses_a_short_secret_key():
-    result = _manage("check", DEBUG="0", SECRET_KEY="trop-courte")
+    result = _manage("check", **{**PRODUCTION, "SECRET_KEY": "trop-courte"})
     assert result.returncode != 0
     assert "au moins 50 caractères" in result.stderr
+
+
+def test_it_requires_the_public_address_in_production():
+    env = {k: v for k, v in PRODUCTION.items() if k != "PORTAIL_URL"}
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "PORTAIL_URL est obligatoire" in result.stderr
 
 
 def test_it_rejects_a_malformed_boolean():

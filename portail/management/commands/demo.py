@@ -1,6 +1,7 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from portail import demo
 
@@ -18,8 +19,18 @@ class Command(BaseCommand):
             default=30,
             help="nombre total de familles à atteindre (30 par défaut)",
         )
+        parser.add_argument(
+            "--force", action="store_true", help="autoriser la démo quand DEBUG est désactivé"
+        )
 
-    def handle(self, *args, familles: int, **options):
+    def handle(self, *args, familles: int, force: bool, **options):
+        if not (settings.DEBUG or force):
+            raise CommandError(
+                "La démo crée des comptes au mot de passe public : refusée quand DEBUG est "
+                "désactivé (ajoutez --force pour une base de test)."
+            )
+        if familles < 0:
+            raise CommandError("--familles doit être un nombre positif.")
         debut = time.monotonic()
         crees = demo.creer_comptes_connus()
         ajoutees = demo.generer_familles(familles)
