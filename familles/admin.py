@@ -4,6 +4,7 @@ from django.contrib.auth import password_validation
 from django.db.models import Count
 
 from comptes import services as comptes_services
+from familles import services
 from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Responsable
 from familles.validators import normaliser_telephone
 
@@ -58,6 +59,18 @@ class ResponsableAdminForm(forms.ModelForm):
     def clean_telephone_travail(self):
         return self._clean_phone("telephone_travail")
 
+    def clean(self):
+        cleaned = super().clean()
+        famille = cleaned.get("famille") or getattr(self.instance, "famille", None)
+        # Standalone form only: in the household page the inline's max_num applies.
+        if famille is not None and famille.pk and "famille" in self.fields:
+            autres = Responsable.objects.filter(famille=famille).exclude(pk=self.instance.pk)
+            if autres.count() >= services.MAX_RESPONSABLES:
+                raise forms.ValidationError(
+                    "Ce foyer a déjà deux responsables légaux : un foyer en compte au plus deux."
+                )
+        return cleaned
+
     def save(self, commit=True):
         responsable = super().save(commit=False)
         email = self.cleaned_data["email"]
@@ -74,9 +87,25 @@ class ResponsableAdminForm(forms.ModelForm):
         return responsable
 
 
+class ResponsablesFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        vus = set()
+        for form in self.forms:
+            email = (form.cleaned_data or {}).get("email")
+            if not email:
+                continue
+            if email.lower() in vus:
+                raise forms.ValidationError(
+                    f"L'adresse {email} est saisie pour deux responsables : chacun a la sienne."
+                )
+            vus.add(email.lower())
+
+
 class ResponsableInline(admin.StackedInline):
     model = Responsable
     form = ResponsableAdminForm
+    formset = ResponsablesFormSet
     extra = 1
     max_num = 2
     can_delete = False

@@ -88,7 +88,9 @@ class CoordonneesForm(forms.ModelForm):
 class SignupForm(AllauthSignupForm):
     """allauth's sign-up plus the first Responsable of a new household."""
 
-    civilite = forms.ChoiceField(label="Civilité", choices=Responsable.Civilite.choices)
+    civilite = forms.ChoiceField(
+        label="Civilité", choices=[("", "Choisissez"), *Responsable.Civilite.choices]
+    )
     prenom = forms.CharField(
         label="Prénom", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
     )
@@ -163,6 +165,7 @@ class EnfantForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["sexe"].choices = Enfant.Sexe.choices  # no "---------" radio
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -201,11 +204,28 @@ class EnfantForm(forms.ModelForm):
 
 
 class PersonneAutoriseeForm(forms.ModelForm):
-    telephone = TelephoneField(label="Téléphone")
+    """An optional row: empty is fine, but a row begun must be complete."""
+
+    telephone = TelephoneField(label="Téléphone", required=False)
 
     class Meta:
         model = PersonneAutorisee
         fields = ["prenom", "nom", "lien", "telephone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field is not self.fields.get("DELETE"):
+                field.required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("DELETE"):
+            return cleaned
+        for name in ("prenom", "nom", "lien", "telephone"):
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, "Ce champ est obligatoire pour une personne autorisée.")
+        return cleaned
 
 
 PersonnesAutoriseesFormSet = forms.inlineformset_factory(

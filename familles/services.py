@@ -23,7 +23,9 @@ def creer_famille(user, coordonnees: dict) -> Responsable:
     """A new household with its first Responsable (sign-up or staff creation)."""
     with transaction.atomic():
         famille = Famille.objects.create(
-            nom=f"Famille {coordonnees['nom']}".strip(),
+            nom=f"Famille {coordonnees['nom']}".strip()[
+                : Famille._meta.get_field("nom").max_length
+            ],
             adresse=coordonnees.get("adresse", ""),
             complement_adresse=coordonnees.get("complement_adresse", ""),
             code_postal=coordonnees.get("code_postal", ""),
@@ -88,16 +90,26 @@ def modifier_enfant(
     responsable: Responsable,
     enfant: Enfant,
     champs_modifies: list[str],
-    personnes_modifiees: bool,
-    save_personnes,
+    personnes_a_enregistrer: list[PersonneAutorisee],
+    personnes_a_supprimer: list[PersonneAutorisee],
 ) -> Enfant:
-    """Save the child (and pick-up persons) and record what changed."""
+    """Save the child and its pick-up persons, and record what changed."""
     verifier_date_naissance(enfant.date_naissance)
+    if any(
+        p.enfant_id not in (None, enfant.pk)
+        for p in personnes_a_enregistrer + personnes_a_supprimer
+    ):
+        raise FamilleError("Cette personne autorisée ne concerne pas cet enfant.")
     with transaction.atomic():
         enfant.save()
-        save_personnes()
+        for personne in personnes_a_enregistrer:
+            personne.enfant = enfant
+            personne.save()
+        PersonneAutorisee.objects.filter(
+            enfant=enfant, pk__in=[p.pk for p in personnes_a_supprimer]
+        ).delete()
         libelles = [str(Enfant._meta.get_field(f).verbose_name) for f in champs_modifies]
-        if personnes_modifiees:
+        if personnes_a_enregistrer or personnes_a_supprimer:
             libelles.append("personnes autorisées")
         if libelles:
             Demande.objects.create(
@@ -137,6 +149,9 @@ def demander_modification_coordonnees(responsable: Responsable, valeurs: dict) -
         champ: valeur for champ, valeur in valeurs.items() if valeur != getattr(responsable, champ)
     }
     with transaction.atomic():
+        # Lock the parent first: two simultaneous first requests then queue up
+        # instead of both inserting (the second updates the first).
+        Responsable.objects.select_for_update().get(pk=responsable.pk)
         en_attente = (
             Demande.objects.select_for_update()
             .filter(
@@ -171,7 +186,11 @@ def demander_modification_coordonnees(responsable: Responsable, valeurs: dict) -
 
 def appliquer_modification_coordonnees(demande: Demande) -> None:
     """Called by staff acceptance, inside its transaction."""
-    responsable = Responsable.objects.select_for_update().get(pk=demande.demandeur_id)
+    responsable = Responsable.objects.select_for_update().filter(pk=demande.demandeur_id).first()
+    if responsable is None:
+        raise FamilleError(
+            "Le responsable qui a fait cette demande n'existe plus : refusez-la avec un motif."
+        )
     champs = [c for c in demande.donnees if c in Responsable.CHAMPS_COORDONNEES]
     for champ in champs:
         setattr(responsable, champ, demande.donnees[champ])

@@ -59,7 +59,7 @@ def enfant_ajouter(request: HttpRequest) -> HttpResponse:
         personnes = [
             f.save(commit=False)
             for f in formset.forms
-            if f.has_changed() and not formset._should_delete_form(f)
+            if f.has_changed() and f not in formset.deleted_forms
         ]
         try:
             enfant = services.ajouter_enfant(
@@ -86,14 +86,15 @@ def enfant_modifier(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         champs = list(form.changed_data)
         enfant = form.save(commit=False)
+        a_enregistrer = formset.save(commit=False)
         try:
             services.modifier_enfant(
-                request.responsable, enfant, champs, formset.has_changed(), formset.save
+                request.responsable, enfant, champs, a_enregistrer, formset.deleted_objects
             )
         except services.FamilleError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            if champs or formset.has_changed():
+            if champs or a_enregistrer or formset.deleted_objects:
                 messages.success(request, f"La fiche de {enfant.prenom} a été mise à jour.")
             else:
                 messages.info(request, "Aucune modification n'a été faite.")

@@ -119,7 +119,7 @@ class DemandeAdmin(admin.ModelAdmin):
         "objet",
         "famille",
         "demandeur",
-        "statut_colore",
+        "statut_affiche",
         "traitee_le",
         "traitee_par",
     ]
@@ -168,7 +168,11 @@ class DemandeAdmin(admin.ModelAdmin):
         return urls + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {"motif_form": MotifRefusForm(), **(extra_context or {})}
+        extra_context = {
+            "motif_form": MotifRefusForm(),
+            "peut_traiter": self.has_change_permission(request),
+            **(extra_context or {}),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _retour(self, pk):
@@ -216,11 +220,10 @@ class DemandeAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     @admin.display(description="statut", ordering="statut")
-    def statut_colore(self, obj):
-        couleurs = {"en_attente": "#7a4b00", "acceptee": "#146c2e", "refusee": "#a01c1c"}
-        return format_html(
-            '<strong style="color:{}">{}</strong>', couleurs[obj.statut], obj.get_statut_display()
-        )
+    def statut_affiche(self, obj):
+        # Symbol + text, no colour: readable on the admin's light and dark themes.
+        symboles = {"en_attente": "⏳", "acceptee": "✓", "refusee": "✗"}
+        return format_html("<strong>{} {}</strong>", symboles[obj.statut], obj.get_statut_display())
 
     @admin.display(description="changements demandés")
     def changements(self, obj):

@@ -1,4 +1,5 @@
 import re
+from urllib.parse import urlparse
 
 from allauth.account.models import EmailAddress
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -9,8 +10,16 @@ from comptes.models import User
 from familles.models import Famille, Responsable
 
 
+def _donnees_responsable():
+    return {k: v for k, v in _donnees().items() if k.startswith("responsables-0-")}
+
+
 def _famille_par_l_admin(client_agent, **extra):
-    data = {
+    return client_agent.post(reverse("admin:familles_famille_add"), {**_donnees(), **extra})
+
+
+def _donnees():
+    return {
         "nom": "Famille Roux",
         "adresse": "",
         "complement_adresse": "",
@@ -42,8 +51,6 @@ def _famille_par_l_admin(client_agent, **extra):
         "rattachements-MIN_NUM_FORMS": "0",
         "rattachements-MAX_NUM_FORMS": "1000",
     }
-    data.update(extra)
-    return client_agent.post(reverse("admin:familles_famille_add"), data)
 
 
 def test_staff_create_a_household_with_its_parent(client_agent):
@@ -85,7 +92,7 @@ def test_the_invitation_link_lets_the_parent_choose_a_password(
         )
     assert len(mail.outbox) == 1
     lien = re.search(r"https?://\S+/password/reset/key/\S+", mail.outbox[0].body).group(0)
-    chemin = lien.split("8000", 1)[-1]
+    chemin = urlparse(lien).path
     client.logout()
     response = client.get(chemin, follow=True)
     assert response.status_code == 200
@@ -107,3 +114,28 @@ def test_only_staff_change_a_parent_email(client_agent, parent):
     parent.user.refresh_from_db()
     assert parent.user.email == "nouvelle@example.org"
     assert EmailAddress.objects.get(user=parent.user).email == "nouvelle@example.org"
+
+
+def test_two_parents_with_the_same_email_are_refused(client_agent):
+    response = _famille_par_l_admin(
+        client_agent,
+        **{
+            "responsables-TOTAL_FORMS": "2",
+            **{k.replace("-0-", "-1-"): v for k, v in _donnees_responsable().items()},
+            "responsables-1-email": "ROUX@example.org",
+        },
+    )
+    assert response.status_code == 200
+    assert "est saisie pour deux responsables" in response.content.decode()
+    assert not Famille.objects.exists()
+
+
+def test_a_third_parent_is_refused(client_agent, parent, coparent):
+    data = {c: getattr(parent, c) for c in Responsable.CHAMPS_COORDONNEES}
+    data.update(
+        {"famille": parent.famille_id, "email": "troisieme@example.org", "mot_de_passe": ""}
+    )
+    response = client_agent.post(reverse("admin:familles_responsable_add"), data)
+    assert response.status_code == 200
+    assert "au plus deux" in response.content.decode()
+    assert Responsable.objects.filter(famille=parent.famille).count() == 2

@@ -63,7 +63,7 @@ def test_login_waits_for_email_verification(client, db):
 def test_a_taken_email_is_refused_plainly(client, parent):
     response = client.post(URL, _donnees(email="PARENT@example.org"))
     assert response.status_code == 200
-    assert "déjà" in response.content.decode()
+    assert "Un autre utilisateur utilise déjà cette adresse e-mail" in response.content.decode()
     assert User.objects.count() == 1
     assert Famille.objects.count() == 1
 
@@ -94,3 +94,9 @@ def test_a_failure_while_creating_the_household_rolls_back_the_account(client, d
     assert response.status_code == 500
     assert not User.objects.exists()
     assert not EmailAddress.objects.exists()
+
+
+def test_a_very_long_surname_still_makes_a_household(client, db):
+    response = client.post(URL, _donnees(nom="N" * 150))
+    assert response.status_code == 302
+    assert len(Famille.objects.get().nom) == 150

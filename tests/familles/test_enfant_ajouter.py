@@ -76,3 +76,22 @@ def test_it_requires_the_identity(client_parent):
     assert "Le formulaire contient des erreurs" in html
     assert 'href="#id_prenom"' in html
     assert not Enfant.objects.exists()
+
+
+def test_sex_is_a_plain_choice_without_a_dashed_option(client_parent):
+    html = client_parent.get(URL).content.decode()
+    assert 'name="sexe" value=""' not in html
+    assert html.count('name="sexe"') == 2
+
+
+def test_an_incomplete_pickup_row_is_listed_in_the_error_summary(client_parent):
+    response = client_parent.post(URL, _donnees(**{"personnes-0-lien": ""}))
+    html = response.content.decode()
+    assert 'id="resume-erreurs"' in html
+    assert 'href="#id_personnes-0-lien"' in html
+    assert not Enfant.objects.exists()
+
+
+def test_an_error_on_the_sex_links_to_its_first_option(client_parent):
+    html = client_parent.post(URL, _donnees(sexe="")).content.decode()
+    assert 'href="#id_sexe_0"' in html

@@ -45,3 +45,4 @@ def test_a_logged_in_parent_is_sent_from_home_to_the_dashboard(client_parent):
 def test_unknown_pages_are_french_404s(client_parent):
     response = client_parent.get("/nulle-part/")
     assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()

@@ -63,3 +63,36 @@ def test_two_agents_at_once_exactly_one_wins(parent, agent):
     parent.refresh_from_db()
     # The change applied if and only if the acceptance won.
     assert (parent.ville == "Rezé") == (demande.statut == Demande.Statut.ACCEPTEE)
+
+
+def test_a_request_whose_parent_was_removed_is_refused_plainly(parent, agent):
+    demande = _demande(parent, ville="Rezé")
+    Demande.objects.filter(pk=demande.pk).update(demandeur=None)
+    with pytest.raises(DomainError, match="n'existe plus"):
+        services.accepter_demande(demande.pk, agent)
+    demande.refresh_from_db()
+    assert demande.est_en_attente
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_double_submitted_change_makes_one_request(parent):
+    barrier = threading.Barrier(2)
+    erreurs = []
+
+    def envoyer():
+        try:
+            barrier.wait()
+            _demande(parent, ville="Rezé")
+        except Exception as exc:  # noqa: BLE001 - any failure is the bug we look for
+            erreurs.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=envoyer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert erreurs == []
+    assert Demande.objects.filter(type=Demande.Type.COORDONNEES).count() == 1
