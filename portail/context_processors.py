@@ -13,6 +13,9 @@ RUBRIQUES = {
     "choisir_activite": "mes_inscriptions",
     "inscrire": "mes_inscriptions",
     "inscription_detail": "mes_inscriptions",
+    "calendrier": "mes_inscriptions",
+    "semaine_type": "mes_inscriptions",
+    "agenda": "mes_inscriptions",
     "mon_compte": "mon_compte",
 }
 

@@ -11,6 +11,7 @@ from familles.services import appliquer_modification_coordonnees
 from inscriptions import services as inscriptions
 from portail import emails
 from portail.models import Demande
+from reservations import services as reservations
 
 
 class DemandeError(DomainError):
@@ -23,9 +24,11 @@ APPLIQUER_SI_ACCEPTEE: dict[str, Callable[[Demande, object], None]] = {
     Demande.Type.COORDONNEES: lambda demande, agent: appliquer_modification_coordonnees(demande),
     Demande.Type.INSCRIPTION: inscriptions.accepter_depuis_demande,
     Demande.Type.ATTESTATION: inscriptions.emettre_depuis_demande,
+    Demande.Type.RESERVATION: reservations.accepter_depuis_demande,
 }
 APPLIQUER_SI_REFUSEE: dict[str, Callable[[Demande, object, str], None]] = {
     Demande.Type.INSCRIPTION: inscriptions.refuser_depuis_demande,
+    Demande.Type.RESERVATION: reservations.refuser_depuis_demande,
 }
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("compte/", views.bientot, {"rubrique": "Mon compte"}, name="mon_compte"),
     path("", include("familles.urls")),
     path("", include("inscriptions.urls")),
+    path("", include("reservations.urls")),
     # Before allauth's URLs: its e-mail management page is replaced (staff only).
     path("comptes/email/", views.email_gere_par_le_service),
     path("comptes/", include("allauth.urls")),

@@ -1,0 +1,300 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from familles.models import Enfant, Famille
+from inscriptions.models import Activite, Inscription, Periode
+
+
+class Jour(models.IntegerChoices):
+    LUNDI = 0, "lundi"
+    MARDI = 1, "mardi"
+    MERCREDI = 2, "mercredi"
+    JEUDI = 3, "jeudi"
+    VENDREDI = 4, "vendredi"
+    SAMEDI = 5, "samedi"
+    DIMANCHE = 6, "dimanche"
+
+
+class ModeDelai(models.TextChoices):
+    JOURS = "jours", "J-n à HH:MM"
+    HEBDO = "hebdo", "Tel jour à HH:MM de la semaine précédente"
+
+
+class ParametresReservation(models.Model):
+    """How an activity opens and what the manager allows: one row per activity."""
+
+    class Pendant(models.TextChoices):
+        SCOLAIRE = "scolaire", "En période scolaire (fermé pendant les vacances)"
+        VACANCES = "vacances", "Pendant les vacances scolaires seulement"
+        TOUJOURS = "toujours", "Toute l'année"
+
+    activite = models.OneToOneField(
+        Activite, on_delete=models.CASCADE, related_name="parametres_reservation"
+    )
+    jours_ouverture = models.JSONField(
+        "jours d'ouverture", default=list, help_text="Jours de la semaine où l'activité a lieu."
+    )
+    pendant = models.CharField(
+        "ouverture", max_length=10, choices=Pendant, default=Pendant.SCOLAIRE
+    )
+    places_par_jour = models.PositiveIntegerField(
+        "places par jour",
+        null=True,
+        blank=True,
+        help_text="Vide : pas de limite. Modifiable date par date (journées particulières).",
+    )
+    reservation_mode = models.CharField(
+        "délai de réservation", max_length=6, choices=ModeDelai, default=ModeDelai.JOURS
+    )
+    reservation_jours = models.PositiveSmallIntegerField("réservation : n (J-n)", default=2)
+    reservation_heure = models.TimeField(
+        "réservation : heure limite", default=datetime.time(23, 59)
+    )
+    reservation_jour_semaine = models.PositiveSmallIntegerField(
+        "réservation : jour de la semaine précédente", choices=Jour, default=Jour.JEUDI
+    )
+    reservation_sans_weekend = models.BooleanField(
+        "réservation : week-ends non comptés", default=True
+    )
+    reservation_sans_feries = models.BooleanField(
+        "réservation : jours fériés non comptés", default=True
+    )
+    annulation_autorisee = models.BooleanField("les familles peuvent annuler", default=True)
+    annulation_mode = models.CharField(
+        "délai d'annulation", max_length=6, choices=ModeDelai, default=ModeDelai.JOURS
+    )
+    annulation_jours = models.PositiveSmallIntegerField("annulation : n (J-n)", default=2)
+    annulation_heure = models.TimeField("annulation : heure limite", default=datetime.time(23, 59))
+    annulation_jour_semaine = models.PositiveSmallIntegerField(
+        "annulation : jour de la semaine précédente", choices=Jour, default=Jour.JEUDI
+    )
+    annulation_sans_weekend = models.BooleanField(
+        "annulation : week-ends non comptés", default=True
+    )
+    annulation_sans_feries = models.BooleanField(
+        "annulation : jours fériés non comptés", default=True
+    )
+    validation_requise = models.BooleanField(
+        "réservations validées par le service",
+        default=False,
+        help_text="Chaque réservation devient une demande à traiter.",
+    )
+
+    class Meta:
+        verbose_name = "calendrier et règles de réservation"
+        verbose_name_plural = "calendriers et règles de réservation"
+
+    def __str__(self) -> str:
+        return f"Réservations — {self.activite}"
+
+
+class Vacances(models.Model):
+    """School holidays of a season (the town's zone), first and last day off."""
+
+    periode = models.ForeignKey(Periode, on_delete=models.CASCADE, related_name="vacances")
+    nom = models.CharField("nom", max_length=100)
+    debut = models.DateField("premier jour de vacances")
+    fin = models.DateField("dernier jour de vacances")
+
+    class Meta:
+        verbose_name = "vacances scolaires"
+        verbose_name_plural = "vacances scolaires"
+        ordering = ["debut"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(debut__lte=models.F("fin")), name="vacances_dates_ordonnees"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nom} ({self.debut:%d/%m/%Y} – {self.fin:%d/%m/%Y})"
+
+
+class Fermeture(models.Model):
+    """Days an activity is closed besides holidays (pont, travaux, grève…)."""
+
+    activite = models.ForeignKey(Activite, on_delete=models.CASCADE, related_name="fermetures")
+    debut = models.DateField("du")
+    fin = models.DateField("au")
+    motif = models.CharField("motif", max_length=150)
+
+    class Meta:
+        verbose_name = "fermeture"
+        verbose_name_plural = "fermetures"
+        ordering = ["debut"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(debut__lte=models.F("fin")), name="fermeture_dates_ordonnees"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.motif
+
+
+class Journee(models.Model):
+    """One activity on one day: the row locked while its places are counted,
+    and where staff override the places or close that one day."""
+
+    activite = models.ForeignKey(Activite, on_delete=models.CASCADE, related_name="journees")
+    date = models.DateField("date")
+    places = models.PositiveIntegerField(
+        "places ce jour",
+        null=True,
+        blank=True,
+        help_text="Vide : les places par jour de l'activité.",
+    )
+    fermee = models.BooleanField("fermée ce jour", default=False)
+    motif = models.CharField("motif de fermeture", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "journée particulière"
+        verbose_name_plural = "journées particulières"
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["activite", "date"], name="journee_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.activite.nom} — {self.date:%d/%m/%Y}"
+
+
+class ReservationQuerySet(models.QuerySet):
+    def actives(self) -> "ReservationQuerySet":
+        return self.exclude(etat=Reservation.Etat.ANNULEE)
+
+    def confirmees(self) -> "ReservationQuerySet":
+        """Bookings that hold a place (waiting list and cancelled ones do not)."""
+        return self.filter(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)
+
+    def for_user(self, user) -> "ReservationQuerySet":
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(inscription__famille__responsables__user=user)
+
+
+class Reservation(models.Model):
+    """One child, one activity, one day."""
+
+    class Etat(models.TextChoices):
+        RESERVEE = "reservee", "Réservé"
+        DEMANDEE = "demandee", "Réservation à valider par le service"
+        ATTENTE = "attente", "Liste d'attente"
+        ANNULEE = "annulee", "Annulé"
+        PRESENT = "present", "Présent"
+        ABSENT = "absent", "Absent"
+        ABSENCE_JUSTIFIEE = "absence_justifiee", "Absence justifiée"
+
+    class Source(models.TextChoices):
+        CALENDRIER = "calendrier", "Calendrier"
+        SEMAINE_TYPE = "semaine_type", "Semaine type"
+        SERVICE = "service", "Service"
+        LISTE_ATTENTE = "liste_attente", "Liste d'attente"
+
+    ETATS_OCCUPANT_UNE_PLACE = [
+        Etat.RESERVEE,
+        Etat.DEMANDEE,
+        Etat.PRESENT,
+        Etat.ABSENT,
+        Etat.ABSENCE_JUSTIFIEE,
+    ]
+    ETATS_POINTES = [Etat.PRESENT, Etat.ABSENT, Etat.ABSENCE_JUSTIFIEE]
+
+    inscription = models.ForeignKey(
+        Inscription, on_delete=models.PROTECT, related_name="reservations"
+    )
+    # Copied from the inscription so that the database can hold the invariant.
+    enfant = models.ForeignKey(Enfant, on_delete=models.PROTECT, related_name="reservations")
+    activite = models.ForeignKey(Activite, on_delete=models.PROTECT, related_name="reservations")
+    date = models.DateField("date")
+    etat = models.CharField("état", max_length=20, choices=Etat, default=Etat.RESERVEE)
+    rang_attente = models.PositiveIntegerField(
+        "ordre sur la liste d'attente", null=True, blank=True
+    )
+    source = models.CharField("origine", max_length=16, choices=Source, default=Source.CALENDRIER)
+    demande = models.ForeignKey(
+        "portail.Demande",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reservations",
+    )
+    cree_le = models.DateTimeField("réservé le", default=timezone.now)
+    modifiee_le = models.DateTimeField("modifié le", default=timezone.now)
+    modifiee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ReservationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "réservation"
+        verbose_name_plural = "réservations"
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enfant", "activite", "date"],
+                condition=~models.Q(etat="annulee"),
+                name="reservation_active_unique",
+                violation_error_message="Ce jour est déjà réservé pour cet enfant.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(etat="attente", rang_attente__isnull=False)
+                    | (~models.Q(etat="attente") & models.Q(rang_attente__isnull=True))
+                ),
+                name="reservation_rang_si_attente",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["activite", "date", "etat"]),
+            models.Index(fields=["inscription", "date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enfant} — {self.activite.nom} — {self.date:%d/%m/%Y}"
+
+
+class SemaineType(models.Model):
+    """A weekly pattern for one enrolment, kept to be re-applied or changed."""
+
+    class Frequence(models.TextChoices):
+        TOUTES = "toutes", "Toutes les semaines"
+        PAIRES = "paires", "Semaines paires"
+        IMPAIRES = "impaires", "Semaines impaires"
+
+    inscription = models.OneToOneField(
+        Inscription, on_delete=models.CASCADE, related_name="semaine_type"
+    )
+    jours = models.JSONField("jours", default=list)
+    frequence = models.CharField(
+        "fréquence", max_length=10, choices=Frequence, default=Frequence.TOUTES
+    )
+    debut = models.DateField("du")
+    fin = models.DateField("au")
+    modifiee_le = models.DateTimeField("modifiée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "semaine type"
+        verbose_name_plural = "semaines types"
+
+    def __str__(self) -> str:
+        return f"Semaine type — {self.inscription}"
+
+
+class FluxCalendrier(models.Model):
+    """A household's private iCalendar address (secret, revocable)."""
+
+    famille = models.OneToOneField(
+        Famille, on_delete=models.CASCADE, related_name="flux_calendrier"
+    )
+    jeton = models.CharField(max_length=64, unique=True)
+    cree_le = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "agenda partagé"
+        verbose_name_plural = "agendas partagés"
+
+    def __str__(self) -> str:
+        return f"Agenda — {self.famille}"

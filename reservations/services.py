@@ -1,0 +1,569 @@
+"""Booking rules, capacity and waiting list: every path (calendar, semaine type,
+admin, any future API) goes through these functions."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from comptes.errors import DomainError
+from familles.models import Responsable
+from inscriptions.models import Inscription
+from portail.models import Demande
+from reservations import emails
+from reservations.calendrier import Calendrier, jours_entre
+from reservations.models import Journee, ParametresReservation, Reservation, SemaineType
+
+# Tests turn this off to show that, without the lock, concurrent bookings overfill a day.
+VERROUILLER = True
+
+Etat = Reservation.Etat
+
+
+class ReservationError(DomainError):
+    pass
+
+
+def _jj_mm(jour: datetime.date) -> str:
+    return jour.strftime("%d/%m")
+
+
+def _pluriel(n: int, singulier: str, pluriel: str) -> str:
+    return f"{n} {singulier if n == 1 else pluriel}"
+
+
+@dataclass
+class Bilan:
+    """What a submission did, day by day: shown to the parent as one summary."""
+
+    reserves: list[datetime.date] = field(default_factory=list)
+    a_valider: list[datetime.date] = field(default_factory=list)
+    attente: list[tuple[datetime.date, int]] = field(default_factory=list)
+    annules: list[datetime.date] = field(default_factory=list)
+    deja: list[datetime.date] = field(default_factory=list)
+    refuses: list[tuple[datetime.date, str]] = field(default_factory=list)
+
+    @property
+    def a_change(self) -> bool:
+        return bool(self.reserves or self.a_valider or self.attente or self.annules)
+
+    def resume(self) -> str:
+        parties = []
+        if self.reserves:
+            parties.append(_pluriel(len(self.reserves), "jour réservé", "jours réservés"))
+        if self.a_valider:
+            parties.append(
+                _pluriel(
+                    len(self.a_valider),
+                    "jour à valider par le service",
+                    "jours à valider par le service",
+                )
+            )
+        if self.attente:
+            parties.append(f"{len(self.attente)} en liste d'attente")
+        if self.annules:
+            parties.append(_pluriel(len(self.annules), "jour annulé", "jours annulés"))
+        if self.deja:
+            parties.append(_pluriel(len(self.deja), "jour déjà réservé", "jours déjà réservés"))
+        if self.refuses:
+            motifs = defaultdict(list)
+            for jour, motif in self.refuses:
+                motifs[motif].append(_jj_mm(jour))
+            detail = "; ".join(f"{motif} le {', '.join(jours)}" for motif, jours in motifs.items())
+            parties.append(f"{_pluriel(len(self.refuses), 'refusé', 'refusés')} ({detail})")
+        return ", ".join(parties) if parties else "aucun changement"
+
+
+def _charger(inscription: Inscription, debut: datetime.date, fin: datetime.date) -> Calendrier:
+    try:
+        return Calendrier.charger(inscription.activite, debut, fin)
+    except ParametresReservation.DoesNotExist:
+        raise ReservationError(
+            "Les réservations ne sont pas encore ouvertes pour cette activité."
+        ) from None
+
+
+def _inscription_validee(inscription: Inscription) -> Inscription:
+    inscription = Inscription.objects.select_related(
+        "enfant", "famille", "activite__periode", "activite__site"
+    ).get(pk=inscription.pk)
+    if not inscription.est_validee:
+        raise ReservationError("Les réservations s'ouvrent une fois l'inscription validée.")
+    return inscription
+
+
+def motif_refus_reservation(
+    cal: Calendrier,
+    inscription: Inscription,
+    jour: datetime.date,
+    maintenant: datetime.datetime,
+    par_le_service: bool,
+) -> str | None:
+    if jour < timezone.localdate(maintenant):
+        return "jour passé"
+    if not inscription.date_debut <= jour <= inscription.date_fin:
+        return "hors des dates de l'inscription"
+    fermeture = cal.motif_fermeture(jour)
+    if fermeture:
+        return f"fermé : {fermeture}"
+    if not par_le_service and cal.regle_reservation.depasse(jour, maintenant):
+        return "hors délai"
+    return None
+
+
+def motif_refus_annulation(
+    cal: Calendrier, jour: datetime.date, maintenant: datetime.datetime, par_le_service: bool
+) -> str | None:
+    if jour < timezone.localdate(maintenant):
+        return "jour passé"
+    if par_le_service:
+        return None
+    if not cal.parametres.annulation_autorisee:
+        return "annulation non permise pour cette activité"
+    if cal.regle_annulation.depasse(jour, maintenant):
+        return "hors délai d'annulation"
+    return None
+
+
+def _apres_comptage() -> None:
+    """Hook between counting and inserting (the concurrency test waits here)."""
+
+
+def _verrouiller_journees(activite, jours: list[datetime.date]) -> None:
+    """Lock each day's opening row, in date order so that two bookings never deadlock."""
+    if not jours:
+        return
+    Journee.objects.bulk_create(
+        [Journee(activite=activite, date=j) for j in jours], ignore_conflicts=True
+    )
+    if VERROUILLER:
+        list(
+            Journee.objects.select_for_update()
+            .filter(activite=activite, date__in=jours)
+            .order_by("date")
+            .values_list("pk", flat=True)
+        )
+
+
+def _occupation(activite, jours) -> tuple[dict, dict]:
+    """Places taken per day, and (length, last rank) of each day's waiting list."""
+    occupees = dict(
+        Reservation.objects.confirmees()
+        .filter(activite=activite, date__in=jours)
+        .values_list("date")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    attente = {
+        d: (n, m)
+        for d, n, m in Reservation.objects.filter(
+            activite=activite, date__in=jours, etat=Etat.ATTENTE
+        )
+        .values_list("date")
+        .annotate(n=Count("pk"), m=Max("rang_attente"))
+        .order_by()
+    }
+    return occupees, attente
+
+
+def _enregistrer_demande(
+    inscription: Inscription,
+    demandeur: Responsable | None,
+    bilan: Bilan,
+    en_attente: bool,
+    maintenant,
+) -> Demande:
+    enfant, activite = inscription.enfant, inscription.activite
+    return Demande.objects.create(
+        famille=inscription.famille,
+        demandeur=demandeur,
+        type=Demande.Type.RESERVATION,
+        inscription=inscription,
+        objet=f"{enfant.prenom} {enfant.nom} — {activite.nom} : {bilan.resume()}"[:250],
+        cree_le=maintenant,
+        statut=Demande.Statut.EN_ATTENTE if en_attente else Demande.Statut.ACCEPTEE,
+        traitee_le=None if en_attente else maintenant,
+        reponse="" if en_attente else "Enregistré immédiatement.",
+    )
+
+
+def _reserver(
+    inscription: Inscription,
+    cal: Calendrier,
+    jours,
+    bilan: Bilan,
+    *,
+    par,
+    source: str,
+    par_le_service: bool,
+    maintenant,
+) -> list[Reservation]:
+    """Decide each day (booked, waitlisted, refused); returns the unsaved bookings."""
+    activite = inscription.activite
+    candidats = []
+    for jour in jours:
+        motif = motif_refus_reservation(cal, inscription, jour, maintenant, par_le_service)
+        if motif:
+            bilan.refuses.append((jour, motif))
+        else:
+            candidats.append(jour)
+    _verrouiller_journees(activite, candidats)
+    # Read only once the days are locked: a concurrent booking has committed by now.
+    existantes = set(
+        Reservation.objects.actives()
+        .filter(enfant=inscription.enfant, activite=activite, date__in=candidats)
+        .values_list("date", flat=True)
+    )
+    occupees, attente = _occupation(activite, candidats)
+    _apres_comptage()
+    a_valider = cal.parametres.validation_requise and not par_le_service
+    nouvelles = []
+    for jour in candidats:
+        if jour in existantes:
+            bilan.deja.append(jour)
+            continue
+        places = cal.places(jour)
+        commun = {
+            "inscription": inscription,
+            "enfant": inscription.enfant,
+            "activite": activite,
+            "date": jour,
+            "source": source,
+            "cree_le": maintenant,
+            "modifiee_le": maintenant,
+            "modifiee_par": par,
+        }
+        if places is None or occupees.get(jour, 0) < places:
+            occupees[jour] = occupees.get(jour, 0) + 1
+            nouvelles.append(
+                Reservation(etat=Etat.DEMANDEE if a_valider else Etat.RESERVEE, **commun)
+            )
+            (bilan.a_valider if a_valider else bilan.reserves).append(jour)
+        else:
+            longueur, dernier = attente.get(jour, (0, 0))
+            attente[jour] = (longueur + 1, (dernier or 0) + 1)
+            nouvelles.append(
+                Reservation(etat=Etat.ATTENTE, rang_attente=attente[jour][1], **commun)
+            )
+            bilan.attente.append((jour, longueur + 1))
+    return nouvelles
+
+
+def _annuler(
+    inscription: Inscription,
+    cal: Calendrier,
+    jours,
+    bilan: Bilan,
+    *,
+    par,
+    par_le_service: bool,
+    maintenant,
+) -> None:
+    candidats = []
+    for jour in jours:
+        motif = motif_refus_annulation(cal, jour, maintenant, par_le_service)
+        if motif:
+            bilan.refuses.append((jour, motif))
+        else:
+            candidats.append(jour)
+    _verrouiller_journees(inscription.activite, candidats)
+    par_jour = {
+        r.date: r
+        for r in Reservation.objects.select_for_update()
+        .actives()
+        .filter(enfant=inscription.enfant, activite=inscription.activite, date__in=candidats)
+    }
+    a_liberer = []
+    for jour in candidats:
+        reservation = par_jour.get(jour)
+        if reservation is None:
+            continue  # nothing booked that day: nothing to cancel (a double submit)
+        if reservation.etat in Reservation.ETATS_POINTES:
+            bilan.refuses.append((jour, "présence déjà relevée"))
+            continue
+        a_liberer.append(reservation)
+        bilan.annules.append(jour)
+    _liberer(a_liberer, cal, maintenant, par)
+
+
+def modifier(
+    inscription: Inscription,
+    a_reserver=(),
+    a_annuler=(),
+    *,
+    par=None,
+    demandeur=None,
+    source: str = Reservation.Source.CALENDRIER,
+    par_le_service: bool = False,
+    maintenant: datetime.datetime | None = None,
+) -> Bilan:
+    """Book some days and cancel others in one transaction, recorded as one line of the
+    household's timeline. Every path (calendar, semaine type, admin) comes here."""
+    maintenant = maintenant or timezone.now()
+    a_reserver, a_annuler = sorted(set(a_reserver)), sorted(set(a_annuler))
+    if not a_reserver and not a_annuler:
+        raise ReservationError("Vous n'avez coché ni décoché aucun jour.")
+    tous = sorted(set(a_reserver) | set(a_annuler))
+    bilan = Bilan()
+    with transaction.atomic():
+        inscription = (
+            _inscription_validee(inscription)
+            if a_reserver
+            else (
+                Inscription.objects.select_related(
+                    "enfant", "famille", "activite__periode", "activite__site"
+                ).get(pk=inscription.pk)
+            )
+        )
+        cal = _charger(inscription, tous[0], tous[-1])
+        if a_annuler:
+            _annuler(
+                inscription,
+                cal,
+                a_annuler,
+                bilan,
+                par=par,
+                par_le_service=par_le_service,
+                maintenant=maintenant,
+            )
+        nouvelles = []
+        if a_reserver:
+            nouvelles = _reserver(
+                inscription,
+                cal,
+                a_reserver,
+                bilan,
+                par=par,
+                source=source,
+                par_le_service=par_le_service,
+                maintenant=maintenant,
+            )
+        if bilan.a_change:
+            demande = _enregistrer_demande(
+                inscription, demandeur, bilan, bool(bilan.a_valider), maintenant
+            )
+            for reservation in nouvelles:
+                reservation.demande = demande
+        Reservation.objects.bulk_create(nouvelles)
+    return bilan
+
+
+def reserver(inscription: Inscription, jours, **kwargs) -> Bilan:
+    """Book days: each one is booked, waitlisted or refused with its reason."""
+    return modifier(inscription, a_reserver=jours, **kwargs)
+
+
+def annuler(inscription: Inscription, jours, **kwargs) -> Bilan:
+    """Cancel booked or waitlisted days; a freed place goes to the first in line."""
+    return modifier(inscription, a_annuler=jours, **kwargs)
+
+
+def _promouvoir(cal: Calendrier, jour: datetime.date, maintenant, par) -> Reservation | None:
+    """A place was freed: the first child on the waiting list gets it, at once."""
+    places = cal.places(jour)
+    occupees = Reservation.objects.confirmees().filter(activite=cal.activite, date=jour).count()
+    if places is not None and occupees >= places:
+        return None
+    premier = (
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("enfant", "inscription__famille", "activite__site")
+        .filter(activite=cal.activite, date=jour, etat=Etat.ATTENTE)
+        .order_by("rang_attente")
+        .first()
+    )
+    if premier is None:
+        return None
+    premier.etat = Etat.RESERVEE
+    premier.rang_attente = None
+    premier.modifiee_le = maintenant
+    premier.modifiee_par = par
+    premier.save(update_fields=["etat", "rang_attente", "modifiee_le", "modifiee_par"])
+    Demande.objects.create(
+        famille=premier.inscription.famille,
+        type=Demande.Type.RESERVATION,
+        inscription=premier.inscription,
+        cree_le=maintenant,
+        statut=Demande.Statut.ACCEPTEE,
+        traitee_le=maintenant,
+        reponse="Place libérée : réservation confirmée.",
+        objet=(
+            f"{premier.enfant.prenom} {premier.enfant.nom} — {premier.activite.nom} : "
+            f"place obtenue le {_jj_mm(jour)} (liste d'attente)"
+        )[:250],
+    )
+    emails.place_obtenue(premier)
+    return premier
+
+
+def _liberer(reservations: list[Reservation], cal: Calendrier, maintenant, par) -> None:
+    for reservation in reservations:
+        occupait = reservation.etat in (Etat.RESERVEE, Etat.DEMANDEE)
+        reservation.etat = Etat.ANNULEE
+        reservation.rang_attente = None
+        reservation.modifiee_le = maintenant
+        reservation.modifiee_par = par
+        reservation.save(update_fields=["etat", "rang_attente", "modifiee_le", "modifiee_par"])
+        if occupait:
+            _promouvoir(cal, reservation.date, maintenant, par)
+
+
+# --- staff ------------------------------------------------------------------------------
+
+
+def accepter_depuis_demande(demande: Demande, agent) -> None:
+    """The request queue accepted bookings that needed staff validation."""
+    Reservation.objects.filter(demande=demande, etat=Etat.DEMANDEE).update(
+        etat=Etat.RESERVEE, modifiee_le=timezone.now(), modifiee_par=agent
+    )
+
+
+def refuser_depuis_demande(demande: Demande, agent, motif: str) -> None:
+    maintenant = timezone.now()
+    reservations = list(
+        Reservation.objects.select_for_update()
+        .filter(demande=demande, etat__in=[Etat.DEMANDEE, Etat.ATTENTE])
+        .order_by("date")
+    )
+    if not reservations:
+        return
+    inscription = demande.inscription
+    cal = _charger(inscription, reservations[0].date, reservations[-1].date)
+    _verrouiller_journees(inscription.activite, [r.date for r in reservations])
+    _liberer(reservations, cal, maintenant, agent)
+
+
+def pointer(reservation_ids, etat: str, agent) -> tuple[int, list[str]]:
+    """Staff mark attendance: présent, absent or absence justifiée."""
+    if etat not in Reservation.ETATS_POINTES:
+        raise ReservationError("État de présence inconnu.")
+    aujourd_hui = timezone.localdate()
+    faits, erreurs = 0, []
+    with transaction.atomic():
+        for reservation in (
+            Reservation.objects.select_for_update(of=("self",))
+            .select_related("enfant")
+            .filter(pk__in=reservation_ids)
+            .order_by("date")
+        ):
+            if reservation.date > aujourd_hui:
+                erreurs.append(f"{reservation} : la présence se relève le jour même ou après.")
+            elif reservation.etat not in (Etat.RESERVEE, *Reservation.ETATS_POINTES):
+                erreurs.append(
+                    f"{reservation} : {reservation.get_etat_display().lower()}, "
+                    "pas de présence à relever."
+                )
+            else:
+                reservation.etat = etat
+                reservation.modifiee_le = timezone.now()
+                reservation.modifiee_par = agent
+                reservation.save(update_fields=["etat", "modifiee_le", "modifiee_par"])
+                faits += 1
+    return faits, erreurs
+
+
+# --- semaine type --------------------------------------------------------------------
+
+
+def dates_semaine_type(
+    jours: list[int], frequence: str, debut: datetime.date, fin: datetime.date
+) -> list[datetime.date]:
+    def semaine_retenue(jour: datetime.date) -> bool:
+        if frequence == SemaineType.Frequence.TOUTES:
+            return True
+        paire = jour.isocalendar().week % 2 == 0
+        return paire == (frequence == SemaineType.Frequence.PAIRES)
+
+    return [j for j in jours_entre(debut, fin) if j.weekday() in jours and semaine_retenue(j)]
+
+
+def _verifier_semaine_type(inscription: Inscription, jours, debut, fin) -> None:
+    if not jours:
+        raise ReservationError("Cochez au moins un jour de la semaine.", field="jours")
+    if fin < debut:
+        raise ReservationError("La date de fin doit suivre la date de début.", field="fin")
+    if debut < inscription.date_debut or fin > inscription.date_fin:
+        raise ReservationError(
+            f"Les dates doivent être comprises dans celles de l'inscription, du "
+            f"{inscription.date_debut:%d/%m/%Y} au {inscription.date_fin:%d/%m/%Y}.",
+            field="debut" if debut < inscription.date_debut else "fin",
+        )
+
+
+def apercu_semaine_type(
+    inscription: Inscription,
+    jours,
+    frequence,
+    debut,
+    fin,
+    maintenant: datetime.datetime | None = None,
+) -> list[dict]:
+    """What applying the pattern would do, date by date (nothing is written)."""
+    maintenant = maintenant or timezone.now()
+    inscription = _inscription_validee(inscription)
+    _verifier_semaine_type(inscription, jours, debut, fin)
+    dates = dates_semaine_type(jours, frequence, debut, fin)
+    if not dates:
+        return []
+    cal = _charger(inscription, dates[0], dates[-1])
+    existantes = set(
+        Reservation.objects.actives()
+        .filter(enfant=inscription.enfant, activite=inscription.activite, date__in=dates)
+        .values_list("date", flat=True)
+    )
+    occupees, _ = _occupation(inscription.activite, dates)
+    lignes = []
+    for jour in dates:
+        motif = motif_refus_reservation(cal, inscription, jour, maintenant, False)
+        places = cal.places(jour)
+        if motif:
+            lignes.append({"date": jour, "issue": "ignore", "motif": motif})
+        elif jour in existantes:
+            lignes.append({"date": jour, "issue": "deja", "motif": "déjà réservé"})
+        elif places is not None and occupees.get(jour, 0) >= places:
+            lignes.append({"date": jour, "issue": "attente", "motif": "complet : liste d'attente"})
+        else:
+            lignes.append({"date": jour, "issue": "reserve", "motif": ""})
+    return lignes
+
+
+def appliquer_semaine_type(
+    inscription: Inscription,
+    jours,
+    frequence,
+    debut,
+    fin,
+    *,
+    par=None,
+    demandeur=None,
+    maintenant: datetime.datetime | None = None,
+) -> Bilan:
+    """Store the pattern and book its dates in one transaction (bulk inserts)."""
+    maintenant = maintenant or timezone.now()
+    jours = sorted({int(j) for j in jours})
+    with transaction.atomic():
+        inscription = _inscription_validee(inscription)
+        _verifier_semaine_type(inscription, jours, debut, fin)
+        SemaineType.objects.update_or_create(
+            inscription=inscription,
+            defaults={
+                "jours": jours,
+                "frequence": frequence,
+                "debut": debut,
+                "fin": fin,
+                "modifiee_le": maintenant,
+            },
+        )
+        dates = dates_semaine_type(jours, frequence, debut, fin)
+        if not dates:
+            raise ReservationError("Aucune date ne correspond à cette semaine type.")
+        return modifier(
+            inscription,
+            a_reserver=dates,
+            par=par,
+            demandeur=demandeur,
+            source=Reservation.Source.SEMAINE_TYPE,
+            maintenant=maintenant,
+        )
