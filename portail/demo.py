@@ -214,6 +214,7 @@ def creer_catalogue() -> Periode:
     nom = f"Année scolaire {rentree}-{rentree + 1}"
     periode = Periode.objects.filter(nom=nom).first()
     if periode is not None:
+        configurer_reservations(periode)
         return periode
     periode = Periode.objects.create(
         nom=nom, debut=datetime.date(rentree, 9, 1), fin=datetime.date(rentree + 1, 7, 3)
@@ -304,7 +305,70 @@ def creer_catalogue() -> Periode:
         ),
     ]
     Activite.objects.bulk_create(activites)
+    configurer_reservations(periode)
     return periode
+
+
+# School holidays, zone C (Créteil, Montpellier, Paris, Toulouse, Versailles): first and
+# last day off. Other seasons are entered by staff (Inscriptions › Périodes).
+VACANCES_ZONE_C = {
+    2026: [
+        ("Vacances de la Toussaint", datetime.date(2026, 10, 17), datetime.date(2026, 11, 1)),
+        ("Vacances de Noël", datetime.date(2026, 12, 19), datetime.date(2027, 1, 3)),
+        ("Vacances d'hiver", datetime.date(2027, 2, 6), datetime.date(2027, 2, 21)),
+        ("Vacances de printemps", datetime.date(2027, 4, 3), datetime.date(2027, 4, 18)),
+        ("Pont de l'Ascension", datetime.date(2027, 5, 7), datetime.date(2027, 5, 8)),
+    ],
+}
+LUN_MAR_JEU_VEN = [0, 1, 3, 4]
+OUVERTURES = {
+    Activite.Type.RESTAURATION: (LUN_MAR_JEU_VEN, "scolaire", 180),
+    Activite.Type.PERISCOLAIRE_MATIN: (LUN_MAR_JEU_VEN, "scolaire", 40),
+    Activite.Type.PERISCOLAIRE_SOIR: (LUN_MAR_JEU_VEN, "scolaire", 60),
+    Activite.Type.LOISIRS_MERCREDI: ([2], "scolaire", 80),
+    Activite.Type.LOISIRS_VACANCES: ([0, 1, 2, 3, 4], "vacances", 100),
+    Activite.Type.PETITE_ENFANCE: ([0, 1, 2, 3, 4], "toujours", 24),
+}
+
+
+@transaction.atomic
+def configurer_reservations(periode: Periode) -> None:
+    """Opening calendars, rules and holidays of the demo season; idempotent."""
+    from reservations.models import ParametresReservation, Vacances
+
+    if not periode.vacances.exists():
+        Vacances.objects.bulk_create(
+            [
+                Vacances(periode=periode, nom=nom, debut=debut, fin=fin)
+                for nom, debut, fin in VACANCES_ZONE_C.get(periode.debut.year, [])
+            ]
+        )
+    for activite in periode.activites.filter(parametres_reservation__isnull=True):
+        jours, pendant, places = OUVERTURES[activite.type]
+        regles = {}
+        if activite.type == Activite.Type.LOISIRS_MERCREDI:
+            # "le jeudi 12:00 pour la semaine suivante"
+            regles = {
+                "reservation_mode": "hebdo",
+                "reservation_jour_semaine": 3,
+                "reservation_heure": datetime.time(12, 0),
+                "annulation_mode": "hebdo",
+                "annulation_jour_semaine": 3,
+                "annulation_heure": datetime.time(12, 0),
+            }
+        if activite.type == Activite.Type.LOISIRS_VACANCES:
+            regles = {
+                "validation_requise": True,
+                "reservation_jours": 7,
+                "annulation_autorisee": False,
+            }
+        ParametresReservation.objects.create(
+            activite=activite,
+            jours_ouverture=jours,
+            pendant=pendant,
+            places_par_jour=places,
+            **regles,
+        )
 
 
 def _activite(periode: Periode, type_: str, site: str) -> Activite:
@@ -354,6 +418,28 @@ def _creer_parent(email: str, coordonnees: dict, famille: Famille | None = None)
 
 
 @transaction.atomic
+def _reservations_demo(
+    parent: Responsable, enfant: Enfant, periode: Periode, aujourd_hui: datetime.date
+) -> None:
+    """Léa's canteen: a semaine type until the holidays, and one full day waitlisted."""
+    from reservations import services as reservations_services
+    from reservations.models import Journee
+
+    inscription = Inscription.objects.get(enfant=enfant, statut=Inscription.Statut.VALIDEE)
+    debut = aujourd_hui + datetime.timedelta(days=7)
+    fin = min(debut + datetime.timedelta(days=35), inscription.date_fin)
+    if debut >= fin:
+        return
+    jour_complet = debut + datetime.timedelta(days=(7 - debut.weekday()) % 7 + 2)  # a Wednesday…
+    jour_complet += datetime.timedelta(days=1)  # …then the Thursday after
+    Journee.objects.update_or_create(
+        activite=inscription.activite, date=jour_complet, defaults={"places": 0}
+    )
+    reservations_services.appliquer_semaine_type(
+        inscription, [0, 1, 3, 4], "toutes", debut, fin, par=parent.user, demandeur=parent
+    )
+
+
 def creer_comptes_connus() -> list[str]:
     """parent1, parent2 and gestionnaire; returns the e-mails created this time."""
     crees = []
@@ -424,6 +510,7 @@ def creer_comptes_connus() -> list[str]:
             periode.fin,
             "Les lundis et jeudis.",
         )
+        _reservations_demo(p1, lea, periode, aujourd_hui)
         crees.append("parent1@example.org")
     if not User.objects.filter(email="parent2@example.org").exists():
         coord = {**_coordonnees(random.Random(2), "Benali", False), "prenom": "Karim"}

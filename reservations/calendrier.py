@@ -82,13 +82,13 @@ class Calendrier:
         if journee is not None and journee.fermee:
             return journee.motif or "fermé ce jour"
         if jour in self.feries:
-            return f"férié ({self.feries[jour]})"
+            return f"férié : {self.feries[jour]}"
         if jour.weekday() not in self.parametres.jours_ouverture:
-            return "pas d'accueil ce jour de la semaine"
+            return "pas d'accueil ce jour"
         vacances = self._vacances(jour)
         pendant = self.parametres.pendant
         if pendant == ParametresReservation.Pendant.SCOLAIRE and vacances:
-            return f"vacances ({vacances.nom})"
+            return vacances.nom
         if pendant == ParametresReservation.Pendant.VACANCES and not vacances:
             return "période scolaire"
         fermeture = next((f for f in self.fermetures if f.debut <= jour <= f.fin), None)

@@ -55,7 +55,8 @@ class RegleDelai:
         return timezone.make_aware(datetime.datetime.combine(veille, self.heure))
 
     def depasse(self, jour: datetime.date, maintenant: datetime.datetime) -> bool:
-        return maintenant > self.limite(jour)
+        # "à 23:59" includes the whole minute: 23:59:59 is still in time.
+        return maintenant >= self.limite(jour) + datetime.timedelta(minutes=1)
 
     def en_clair(self) -> str:
         heure = self.heure.strftime("%H:%M")

@@ -43,12 +43,18 @@ class Jour:
 
     @property
     def libelle(self) -> str:
+        if self.etat == "ferme":
+            return self.motif
         texte = LIBELLES[self.etat]
         if self.etat == "attente" and self.position:
             texte = f"liste d'attente, rang {self.position}"
         if self.motif:
             texte = f"{texte} ({self.motif})"
         return texte
+
+    @property
+    def sans_accueil(self) -> bool:
+        return self.etat == "ferme" and self.motif == "pas d'accueil ce jour"
 
     @property
     def libelle_complet(self) -> str:
@@ -124,6 +130,7 @@ def _jour(cal, inscription, jour, reservation, occupees, aujourd_hui, maintenant
         return Jour(jour, reservation.etat)
     if jour < aujourd_hui:
         return Jour(jour, "passe", motif="réservé" if reservation else "")
+    # (closed days carry their reason as their whole label: "Vacances de Noël")
     fermeture = cal.motif_fermeture(jour)
     if fermeture:
         return Jour(jour, "ferme", motif=fermeture)

@@ -45,6 +45,8 @@ class Bilan:
     annules: list[datetime.date] = field(default_factory=list)
     deja: list[datetime.date] = field(default_factory=list)
     refuses: list[tuple[datetime.date, str]] = field(default_factory=list)
+    # Closed days a weekly pattern runs over: expected, not refusals.
+    ignores: list[tuple[datetime.date, str]] = field(default_factory=list)
 
     @property
     def a_change(self) -> bool:
@@ -68,6 +70,12 @@ class Bilan:
             parties.append(_pluriel(len(self.annules), "jour annulé", "jours annulés"))
         if self.deja:
             parties.append(_pluriel(len(self.deja), "jour déjà réservé", "jours déjà réservés"))
+        if self.ignores:
+            parties.append(
+                _pluriel(
+                    len(self.ignores), "jour de fermeture ignoré", "jours de fermeture ignorés"
+                )
+            )
         if self.refuses:
             motifs = defaultdict(list)
             for jour, motif in self.refuses:
@@ -108,7 +116,7 @@ def motif_refus_reservation(
         return "hors des dates de l'inscription"
     fermeture = cal.motif_fermeture(jour)
     if fermeture:
-        return f"fermé : {fermeture}"
+        return f"fermé ({fermeture})"
     if not par_le_service and cal.regle_reservation.depasse(jour, maintenant):
         return "hors délai"
     return None
@@ -206,7 +214,9 @@ def _reserver(
     candidats = []
     for jour in jours:
         motif = motif_refus_reservation(cal, inscription, jour, maintenant, par_le_service)
-        if motif:
+        if motif and source == Reservation.Source.SEMAINE_TYPE and cal.motif_fermeture(jour):
+            bilan.ignores.append((jour, motif))
+        elif motif:
             bilan.refuses.append((jour, motif))
         else:
             candidats.append(jour)

@@ -1,0 +1,506 @@
+import csv
+import datetime
+import io
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count, Q
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from comptes.errors import DomainError
+from familles.forms import DateInput
+from inscriptions import admin as inscriptions_admin
+from inscriptions.models import Activite, Inscription, Periode
+from reservations import lecture, services
+from reservations.calendrier import Calendrier, jours_entre
+from reservations.models import (
+    Fermeture,
+    Jour,
+    Journee,
+    ParametresReservation,
+    Reservation,
+    SemaineType,
+    Vacances,
+)
+
+Etat = Reservation.Etat
+
+
+# --- catalogue: the calendar and rules live with the activity and the season --------
+
+
+class ParametresForm(forms.ModelForm):
+    jours_ouverture = forms.TypedMultipleChoiceField(
+        label="Jours d'ouverture",
+        coerce=int,
+        choices=Jour.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ParametresReservation
+        fields = [
+            "jours_ouverture",
+            "pendant",
+            "places_par_jour",
+            "reservation_mode",
+            "reservation_jours",
+            "reservation_heure",
+            "reservation_jour_semaine",
+            "reservation_sans_weekend",
+            "reservation_sans_feries",
+            "annulation_autorisee",
+            "annulation_mode",
+            "annulation_jours",
+            "annulation_heure",
+            "annulation_jour_semaine",
+            "annulation_sans_weekend",
+            "annulation_sans_feries",
+            "validation_requise",
+        ]
+
+
+class ParametresInline(admin.StackedInline):
+    model = ParametresReservation
+    form = ParametresForm
+    can_delete = False
+    verbose_name_plural = "calendrier et règles de réservation"
+    fieldsets = (
+        ("Ouverture", {"fields": ("jours_ouverture", "pendant", "places_par_jour")}),
+        (
+            "Délai de réservation",
+            {
+                "fields": (
+                    "reservation_mode",
+                    ("reservation_jours", "reservation_heure"),
+                    "reservation_jour_semaine",
+                    ("reservation_sans_weekend", "reservation_sans_feries"),
+                )
+            },
+        ),
+        (
+            "Annulation",
+            {
+                "fields": (
+                    "annulation_autorisee",
+                    "annulation_mode",
+                    ("annulation_jours", "annulation_heure"),
+                    "annulation_jour_semaine",
+                    ("annulation_sans_weekend", "annulation_sans_feries"),
+                )
+            },
+        ),
+        ("Validation", {"fields": ("validation_requise",)}),
+    )
+
+
+class FermetureInline(admin.TabularInline):
+    model = Fermeture
+    extra = 0
+
+
+class JourneeInline(admin.TabularInline):
+    model = Journee
+    extra = 0
+    verbose_name_plural = "journées particulières (places ou fermeture un jour donné)"
+    fields = ["date", "places", "fermee", "motif"]
+
+    def get_queryset(self, request):
+        # Every booked day has a row (it is locked while counting): show overrides only.
+        return super().get_queryset(request).filter(Q(places__isnull=False) | Q(fermee=True))
+
+
+admin.site.unregister(Activite)
+
+
+@admin.register(Activite)
+class ActiviteAdmin(inscriptions_admin.ActiviteAdmin):
+    inlines = [ParametresInline, FermetureInline, JourneeInline]
+
+
+class VacancesInline(admin.TabularInline):
+    model = Vacances
+    extra = 0
+
+
+admin.site.unregister(Periode)
+
+
+@admin.register(Periode)
+class PeriodeAdmin(inscriptions_admin.PeriodeAdmin):
+    inlines = [VacancesInline]
+
+
+# --- staff booking for a family (same service, deadlines waived) ---------------------
+
+
+class ReservationServiceForm(forms.Form):
+    debut = forms.DateField(label="Du", widget=DateInput())
+    fin = forms.DateField(label="Au", widget=DateInput())
+    jours = forms.TypedMultipleChoiceField(
+        label="Jours", coerce=int, choices=Jour.choices[:5], widget=forms.CheckboxSelectMultiple
+    )
+    annuler = forms.BooleanField(label="Annuler ces jours au lieu de les réserver", required=False)
+
+
+@admin.action(description="Réserver ou annuler des jours pour la famille", permissions=["change"])
+def reserver_pour_la_famille(modeladmin, request, queryset):
+    form = ReservationServiceForm(request.POST if "confirmer" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        dates = services.dates_semaine_type(
+            d["jours"], SemaineType.Frequence.TOUTES, d["debut"], d["fin"]
+        )
+        for inscription in queryset.select_related("enfant", "activite"):
+            try:
+                bilan = services.modifier(
+                    inscription,
+                    [] if d["annuler"] else dates,
+                    dates if d["annuler"] else [],
+                    par=request.user,
+                    source=Reservation.Source.SERVICE,
+                    par_le_service=True,
+                )
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{inscription} : {exc.message}", messages.WARNING)
+            else:
+                modeladmin.message_user(
+                    request,
+                    f"{inscription} : {bilan.resume()}.",
+                    messages.WARNING if bilan.refuses else messages.SUCCESS,
+                )
+        return None
+    return TemplateResponse(
+        request,
+        "admin/reservations/reserver_pour_la_famille.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Réserver ou annuler des jours",
+            "inscriptions": queryset.select_related("enfant", "activite"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+admin.site.unregister(Inscription)
+
+
+@admin.register(Inscription)
+class InscriptionAdmin(inscriptions_admin.InscriptionAdmin):
+    actions = [*inscriptions_admin.InscriptionAdmin.actions, reserver_pour_la_famille]
+
+
+# --- reservations: lists, attendance, daily list, occupancy ---------------------------
+
+
+def _pointer(etat):
+    def action(modeladmin, request, queryset):
+        try:
+            faits, erreurs = services.pointer(
+                list(queryset.values_list("pk", flat=True)), etat, request.user
+            )
+        except DomainError as exc:
+            modeladmin.message_user(request, exc.message, messages.ERROR)
+            return
+        if faits:
+            modeladmin.message_user(
+                request,
+                f"{faits} présence(s) relevée(s) : {Reservation.Etat(etat).label.lower()}.",
+                messages.SUCCESS,
+            )
+        for erreur in erreurs:
+            modeladmin.message_user(request, erreur, messages.WARNING)
+
+    action.__name__ = f"marquer_{etat}"
+    return admin.action(
+        description=f"Marquer : {Reservation.Etat(etat).label.lower()}", permissions=["change"]
+    )(action)
+
+
+def _lignes_csv(reservations) -> list[list[str]]:
+    lignes = [
+        [
+            "Date",
+            "Enfant",
+            "Classe",
+            "École",
+            "Activité",
+            "Site",
+            "État",
+            "Allergies",
+            "PAI",
+            "Autres informations de santé",
+        ]
+    ]
+    for r in reservations:
+        e = r.enfant
+        lignes.append(
+            [
+                r.date.isoformat(),
+                f"{e.nom} {e.prenom}",
+                e.get_classe_display(),
+                e.ecole,
+                r.activite.nom,
+                r.activite.site.nom,
+                r.get_etat_display(),
+                e.allergies,
+                "oui" if e.pai else "non",
+                e.notes_sante,
+            ]
+        )
+    return lignes
+
+
+@admin.action(description="Exporter en CSV (tableur)")
+def exporter_csv(modeladmin, request, queryset):
+    sortie = io.StringIO()
+    writer = csv.writer(sortie, delimiter=";")
+    writer.writerows(
+        _lignes_csv(
+            queryset.select_related("enfant", "activite__site").order_by(
+                "date", "enfant__nom", "enfant__prenom"
+            )
+        )
+    )
+    response = HttpResponse("\ufeff" + sortie.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="reservations.csv"'
+    return response
+
+
+class ListeDuJourForm(forms.Form):
+    activite = forms.ModelChoiceField(label="Activité", queryset=Activite.objects.none())
+    date = forms.DateField(label="Jour", widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activite"].queryset = Activite.objects.filter(
+            periode__fin__gte=timezone.localdate() - datetime.timedelta(days=400)
+        ).select_related("site", "periode")
+
+
+class OccupationForm(forms.Form):
+    activite = forms.ModelChoiceField(label="Activité", queryset=Activite.objects.none())
+    mois = forms.RegexField(
+        label="Mois (AAAA-MM)",
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        error_messages={"invalid": "Indiquez le mois sous la forme 2026-09."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activite"].queryset = Activite.objects.select_related("site", "periode")
+
+
+@admin.register(Reservation)
+class ReservationAdmin(admin.ModelAdmin):
+    list_display = [
+        "date",
+        "enfant",
+        "activite_nom",
+        "site",
+        "etat",
+        "rang_attente",
+        "sante",
+        "source",
+    ]
+    list_filter = ["etat", "activite__periode", "activite__site", "activite__type", "source"]
+    list_select_related = ["enfant", "activite__site"]
+    search_fields = ["enfant__nom", "enfant__prenom", "inscription__famille__nom"]
+    date_hierarchy = "date"
+    actions = [
+        _pointer(Etat.PRESENT),
+        _pointer(Etat.ABSENT),
+        _pointer(Etat.ABSENCE_JUSTIFIEE),
+        exporter_csv,
+    ]
+    change_list_template = "admin/reservations/reservation/change_list.html"
+    list_per_page = 100
+    readonly_fields = [
+        "inscription",
+        "enfant",
+        "activite",
+        "date",
+        "etat",
+        "rang_attente",
+        "source",
+        "demande",
+        "cree_le",
+        "modifiee_le",
+        "modifiee_par",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False  # staff book through "Réserver pour la famille" (rules in the service)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="activité", ordering="activite__nom")
+    def activite_nom(self, obj):
+        return obj.activite.nom
+
+    @admin.display(description="site", ordering="activite__site__nom")
+    def site(self, obj):
+        return obj.activite.site.nom
+
+    @admin.display(description="santé")
+    def sante(self, obj):
+        drapeaux = []
+        if obj.enfant.allergies:
+            drapeaux.append("allergies")
+        if obj.enfant.pai:
+            drapeaux.append("PAI")
+        return ", ".join(drapeaux) or "—"
+
+    def get_urls(self):
+        vue = self.admin_site.admin_view
+        return [
+            path("liste-du-jour/", vue(self.liste_du_jour), name="reservations_liste_du_jour"),
+            path("occupation/", vue(self.occupation), name="reservations_occupation"),
+            *super().get_urls(),
+        ]
+
+    # Daily list: who comes, with health flags; CSV, PDF (meal count) and attendance.
+    def liste_du_jour(self, request):
+        if not self.has_view_permission(request):
+            return redirect("admin:index")
+        donnees = request.GET if "activite" in request.GET else None
+        form = ListeDuJourForm(donnees, initial={"date": timezone.localdate()})
+        contexte = {
+            **self.admin_site.each_context(request),
+            "title": "Liste du jour",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        if form.is_bound and form.is_valid():
+            activite, jour = form.cleaned_data["activite"], form.cleaned_data["date"]
+            if request.method == "POST" and self.has_change_permission(request):
+                etat = request.POST.get("etat")
+                try:
+                    faits, erreurs = services.pointer(
+                        request.POST.getlist("reservations"), etat, request.user
+                    )
+                except DomainError as exc:
+                    self.message_user(request, exc.message, messages.ERROR)
+                else:
+                    if faits:
+                        self.message_user(
+                            request, f"{faits} présence(s) relevée(s).", messages.SUCCESS
+                        )
+                    for erreur in erreurs:
+                        self.message_user(request, erreur, messages.WARNING)
+                return redirect(request.get_full_path())
+            presents = (
+                Reservation.objects.filter(activite=activite, date=jour)
+                .filter(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)
+                .select_related("enfant", "activite__site")
+                .order_by("enfant__nom", "enfant__prenom")
+            )
+            attente = (
+                Reservation.objects.filter(activite=activite, date=jour, etat=Etat.ATTENTE)
+                .select_related("enfant")
+                .order_by("rang_attente")
+            )
+            contexte.update(
+                activite=activite,
+                jour=jour,
+                reservations=presents,
+                attente=attente,
+                nb_allergies=sum(1 for r in presents if r.enfant.allergies or r.enfant.pai),
+            )
+            format_ = request.GET.get("format")
+            if format_ == "csv":
+                return exporter_csv(self, request, presents)
+            if format_ == "pdf":
+                from weasyprint import HTML
+
+                html = render_to_string("pdf/liste_du_jour.html", contexte, request=request)
+                return FileResponse(
+                    io.BytesIO(HTML(string=html).write_pdf()),
+                    content_type="application/pdf",
+                    filename=f"liste-{activite.pk}-{jour.isoformat()}.pdf",
+                )
+        return TemplateResponse(request, "admin/reservations/liste_du_jour.html", contexte)
+
+    # Month occupancy: booked / places per day and waiting list length, with bars.
+    def occupation(self, request):
+        if not self.has_view_permission(request):
+            return redirect("admin:index")
+        aujourd_hui = timezone.localdate()
+        donnees = request.GET if "activite" in request.GET else None
+        form = OccupationForm(donnees, initial={"mois": aujourd_hui.strftime("%Y-%m")})
+        contexte = {
+            **self.admin_site.each_context(request),
+            "title": "Occupation du mois",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        if form.is_bound and form.is_valid():
+            activite = form.cleaned_data["activite"]
+            annee, mois = (int(x) for x in form.cleaned_data["mois"].split("-"))
+            debut, fin = lecture.bornes_du_mois(annee, mois)
+            try:
+                cal = Calendrier.charger(activite, debut, fin)
+            except ParametresReservation.DoesNotExist:
+                self.message_user(
+                    request, "Cette activité n'a pas encore de calendrier.", messages.WARNING
+                )
+                return TemplateResponse(request, "admin/reservations/occupation.html", contexte)
+            comptes = {
+                d: (n, a)
+                for d, n, a in Reservation.objects.filter(
+                    activite=activite, date__range=(debut, fin)
+                )
+                .values_list("date")
+                .annotate(
+                    n=Count("pk", filter=Q(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)),
+                    a=Count("pk", filter=Q(etat=Etat.ATTENTE)),
+                )
+                .order_by()
+            }
+            jours = []
+            for jour in jours_entre(debut, fin):
+                fermeture = cal.motif_fermeture(jour)
+                if fermeture:
+                    continue
+                n, a = comptes.get(jour, (0, 0))
+                places = cal.places(jour)
+                pourcent = min(100, round(100 * n / places)) if places else 0
+                jours.append(
+                    {
+                        "date": jour,
+                        "reserves": n,
+                        "attente": a,
+                        "places": places,
+                        "pourcent": pourcent,
+                    }
+                )
+            contexte.update(activite=activite, jours=jours, debut=debut)
+        return TemplateResponse(request, "admin/reservations/occupation.html", contexte)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "lien_liste_du_jour": reverse("admin:reservations_liste_du_jour"),
+            "lien_occupation": reverse("admin:reservations_occupation"),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(SemaineType)
+class SemaineTypeAdmin(admin.ModelAdmin):
+    list_display = ["inscription", "jours", "frequence", "debut", "fin", "modifiee_le"]
+    list_select_related = ["inscription__enfant", "inscription__activite"]
+    readonly_fields = ["inscription", "jours", "frequence", "debut", "fin", "modifiee_le"]
+
+    def has_add_permission(self, request):
+        return False
