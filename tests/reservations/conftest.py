@@ -5,15 +5,7 @@ import pytest
 from inscriptions.models import Inscription
 from reservations.models import ParametresReservation, Vacances
 from tests.conftest import creer_enfant
-from tests.inscriptions.conftest import (  # noqa: F401 - fixtures re-exported
-    MAINTENANT,
-    PARIS,
-    activite,
-    creer_activite,
-    horloge,
-    periode,
-    site,
-)
+from tests.inscriptions.conftest import *  # noqa: F403 - shared fixtures (frozen clock…)
 
 D = datetime.date
 
