@@ -1,0 +1,96 @@
+import datetime
+import io
+
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+from pypdf import PdfReader
+
+from reservations import services
+from reservations.models import Reservation
+from tests.reservations.conftest import inscrire
+
+D = datetime.date
+LISTE = reverse("admin:reservations_liste_du_jour")
+
+
+def _jour_garni(parent, cantine):
+    lea = inscrire(parent.famille, cantine, "Léa", allergies="Arachide", pai=True)
+    hugo = inscrire(parent.famille, cantine, "Hugo")
+    for i in (lea, hugo):
+        services.reserver(i, [D(2026, 12, 3)])
+    return lea, hugo
+
+
+def test_the_daily_list_shows_children_with_health_flags(client_agent, parent, cantine):
+    _jour_garni(parent, cantine)
+    html = client_agent.get(LISTE, {"activite": cantine.pk, "date": "2026-12-03"}).content.decode()
+    assert "2</strong> enfant(s) attendu(s)" in html
+    assert "Allergies :</strong> Arachide" in html and "PAI" in html
+
+
+def test_the_daily_list_prints_as_a_pdf_for_the_canteen(client_agent, parent, cantine):
+    _jour_garni(parent, cantine)
+    response = client_agent.get(
+        LISTE, {"activite": cantine.pk, "date": "2026-12-03", "format": "pdf"}
+    )
+    texte = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0].extract_text()
+    assert "2 enfant(s)" in texte
+    assert "Allergies : Arachide" in texte
+    assert "jeudi 3 décembre 2026" in texte
+
+
+def test_the_daily_list_exports_to_csv(client_agent, parent, cantine):
+    _jour_garni(parent, cantine)
+    response = client_agent.get(
+        LISTE, {"activite": cantine.pk, "date": "2026-12-03", "format": "csv"}
+    )
+    lignes = response.content.decode("utf-8-sig").splitlines()
+    assert lignes[0].startswith("Date;Enfant;Classe")
+    assert len(lignes) == 3
+    assert any("Arachide" in ligne and ";oui;" in ligne for ligne in lignes)
+
+
+def test_attendance_is_marked_in_bulk_on_the_day(client_agent, parent, cantine, horloge):
+    lea, hugo = _jour_garni(parent, cantine)
+    horloge.move_to(datetime.datetime(2026, 12, 3, 12, tzinfo=datetime.UTC))
+    ids = list(Reservation.objects.values_list("pk", flat=True))
+    client_agent.post(
+        reverse("admin:reservations_reservation_changelist"),
+        {"action": "marquer_present", ACTION_CHECKBOX_NAME: ids},
+    )
+    assert set(Reservation.objects.values_list("etat", flat=True)) == {"present"}
+    url = f"{LISTE}?activite={cantine.pk}&date=2026-12-03"
+    client_agent.post(url, {"reservations": [ids[0]], "etat": "absence_justifiee"})
+    assert Reservation.objects.get(pk=ids[0]).etat == "absence_justifiee"
+
+
+def test_the_month_occupancy_shows_booked_against_places(client_agent, parent, cantine):
+    _jour_garni(parent, cantine)
+    services.reserver(inscrire(parent.famille, cantine, "Trois"), [D(2026, 12, 3)])
+    html = client_agent.get(
+        reverse("admin:reservations_occupation"), {"activite": cantine.pk, "mois": "2026-12"}
+    ).content.decode()
+    assert "2 / 2" in html and "100 %" in html
+    assert "jeu 3" in html
+    assert "mer 2" not in html  # closed days are left out
+
+
+def test_staff_book_for_a_family_through_the_same_rules(client_agent, parent, cantine):
+    inscription = inscrire(parent.famille, cantine)
+    url = reverse("admin:inscriptions_inscription_changelist")
+    response = client_agent.post(
+        url + "?statut=toutes",
+        {
+            "action": "reserver_pour_la_famille",
+            ACTION_CHECKBOX_NAME: [inscription.pk],
+            "confirmer": "1",
+            "debut": "2026-11-30",
+            "fin": "2026-12-04",
+            "jours": ["0", "2"],
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    # Deadlines are waived for staff (30/11 is past J-2), closed days are not (Wednesday).
+    assert "1 jour réservé, 1 refusé (fermé (pas d&#x27;accueil ce jour) le 02/12)" in html
+    assert list(Reservation.objects.values_list("date", flat=True)) == [D(2026, 11, 30)]

@@ -1,0 +1,119 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from portail.models import Demande
+from reservations import services
+from reservations.models import Reservation
+from tests.html import champs_sans_label
+from tests.reservations.conftest import inscrire
+
+D = datetime.date
+
+
+def _url(inscription, annee=2026, mois=12):
+    return reverse("calendrier", args=[inscription.pk, annee, mois])
+
+
+def test_it_checks_ownership(client, etranger, inscription):
+    client.force_login(etranger.user)
+    assert client.get(_url(inscription)).status_code == 404
+    response = client.post(_url(inscription), {"jours": ["2026-12-03"]})
+    assert response.status_code == 404
+    assert not Reservation.objects.exists()
+
+
+def test_the_current_month_opens_by_default(client_parent, inscription):
+    response = client_parent.get(reverse("calendrier_courant", args=[inscription.pk]))
+    assert response["Location"] == _url(inscription, 2026, 11)
+
+
+def test_each_day_shows_its_state_with_a_readable_label(
+    client_parent, parent, etranger, inscription, cantine
+):
+    for prenom in ("A", "B"):
+        services.reserver(inscrire(etranger.famille, cantine, prenom), [D(2026, 12, 10)])
+    services.reserver(inscription, [D(2026, 12, 3)])
+    html = client_parent.get(_url(inscription)).content.decode()
+    assert champs_sans_label(html) == []
+    assert "jeudi 3 décembre 2026 : réservé" in html
+    assert "jeudi 10 décembre 2026 : complet : liste d&#x27;attente" in html
+    assert "mardi 1 décembre 2026 : libre" in html
+    assert "mercredi 2 décembre 2026 : pas d&#x27;accueil ce jour" in html
+    assert "lundi 21 décembre 2026 : Vacances de Noël" in html
+    assert "vendredi 25 décembre 2026 : férié : Noël" in html
+    # Monday 30 November is past the J-2 deadline (frozen clock: Friday 27, 10:00).
+    html_nov = client_parent.get(_url(inscription, 2026, 11)).content.decode()
+    assert "lundi 30 novembre 2026 : hors délai" in html_nov
+    assert 'value="2026-11-30"' not in html_nov
+
+
+def test_ticking_books_and_unticking_cancels_in_one_submission(client_parent, inscription):
+    services.reserver(inscription, [D(2026, 12, 3)])
+    response = client_parent.post(
+        _url(inscription),
+        {
+            "affiches": ["2026-12-01", "2026-12-03", "2026-12-04"],
+            "jours": ["2026-12-01", "2026-12-04"],
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "2 jours réservés, 1 jour annulé." in html
+    etats = dict(Reservation.objects.filter(inscription=inscription).values_list("date", "etat"))
+    assert etats == {
+        D(2026, 12, 1): "reservee",
+        D(2026, 12, 3): "annulee",
+        D(2026, 12, 4): "reservee",
+    }
+    assert Demande.objects.filter(type=Demande.Type.RESERVATION).count() == 2
+
+
+def test_a_forged_post_gets_a_reason_per_day_and_books_nothing_wrong(client_parent, inscription):
+    response = client_parent.post(
+        _url(inscription),
+        {"jours": ["2026-12-02", "2026-12-25", "2026-11-30", "2026-12-04"]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "1 jour réservé, 3 refusés" in html
+    assert "hors délai le 30/11" in html
+    assert list(Reservation.objects.values_list("date", flat=True)) == [D(2026, 12, 4)]
+
+
+def test_a_malformed_date_changes_nothing(client_parent, inscription):
+    response = client_parent.post(
+        _url(inscription), {"jours": ["2026-12-04", "demain"]}, follow=True
+    )
+    assert "Une des dates envoyées n&#x27;est pas valide." in response.content.decode()
+    assert not Reservation.objects.exists()
+
+
+def test_a_double_submitted_form_books_once(client_parent, inscription):
+    data = {"affiches": ["2026-12-04"], "jours": ["2026-12-04"]}
+    client_parent.post(_url(inscription), data)
+    response = client_parent.post(_url(inscription), data, follow=True)
+    assert "Vous n&#x27;avez coché ni décoché aucun jour." in response.content.decode()
+    assert Reservation.objects.count() == 1
+
+
+def test_a_pending_enrolment_has_no_calendar(client_parent, inscription):
+    inscription.statut = inscription.Statut.EN_ATTENTE
+    inscription.save()
+    response = client_parent.get(_url(inscription), follow=True)
+    assert "une fois l&#x27;inscription validée" in response.content.decode()
+
+
+@pytest.mark.parametrize("nb_enfants", [1, 4])
+def test_it_runs_a_constant_number_of_queries(
+    client_parent, parent, cantine, django_assert_num_queries, nb_enfants
+):
+    inscriptions = [inscrire(parent.famille, cantine, f"E{i}") for i in range(nb_enfants)]
+    for i in inscriptions:
+        services.reserver(i, [D(2026, 12, 3), D(2026, 12, 4), D(2026, 12, 10)])
+    # session, user, responsable, inscription, paramètres, vacances, fermetures, journées,
+    # my bookings (with waiting rank), places taken, household's other enrolments
+    with django_assert_num_queries(11):
+        response = client_parent.get(_url(inscriptions[0]))
+    assert response.content.decode().count(": réservé") == 3

@@ -1,0 +1,75 @@
+"""Many parents booking the last places of one day at once (PostgreSQL, real threads).
+
+The first test turns the day lock off to show that the race is real: without it the
+day is overfilled. The second shows that with the lock exactly `places` are booked.
+"""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+
+from reservations import services
+from reservations.models import Reservation
+from tests.conftest import creer_responsable
+from tests.reservations.conftest import inscrire
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+
+JOUR = datetime.date(2026, 12, 3)
+PARENTS = 8
+
+
+def _tous_en_meme_temps(inscriptions, attendre_au_comptage):
+    depart = threading.Barrier(len(inscriptions))
+    # Hold every thread between counting and inserting, as a slow server would.
+    apres_comptage = threading.Barrier(len(inscriptions))
+    erreurs = []
+
+    def pause():
+        if attendre_au_comptage:
+            try:
+                apres_comptage.wait(timeout=0.5)
+            except threading.BrokenBarrierError:
+                pass  # with the lock on, the others are waiting on it: go on
+
+    def reserver(inscription):
+        try:
+            depart.wait()
+            services.reserver(inscription, [JOUR])
+        except Exception as exc:  # noqa: BLE001 - any failure is reported
+            erreurs.append(exc)
+        finally:
+            connection.close()
+
+    ancien = services._apres_comptage
+    services._apres_comptage = pause
+    try:
+        threads = [threading.Thread(target=reserver, args=(i,)) for i in inscriptions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        services._apres_comptage = ancien
+    assert erreurs == []
+
+
+def _parents(cantine):
+    return [inscrire(creer_responsable().famille, cantine, f"Enfant{i}") for i in range(PARENTS)]
+
+
+def test_without_the_lock_the_day_is_overfilled(cantine, monkeypatch):
+    monkeypatch.setattr(services, "VERROUILLER", False)
+    _tous_en_meme_temps(_parents(cantine), attendre_au_comptage=True)
+    confirmees = Reservation.objects.confirmees().filter(date=JOUR).count()
+    assert confirmees > 2  # the race: more bookings than the 2 places
+
+
+def test_with_the_lock_exactly_the_places_are_booked(cantine):
+    _tous_en_meme_temps(_parents(cantine), attendre_au_comptage=True)
+    assert Reservation.objects.confirmees().filter(date=JOUR).count() == 2
+    attente = Reservation.objects.filter(date=JOUR, etat=Reservation.Etat.ATTENTE)
+    assert attente.count() == PARENTS - 2
+    assert sorted(attente.values_list("rang_attente", flat=True)) == list(range(1, PARENTS - 1))
