@@ -25,7 +25,7 @@ def test_a_household_gets_a_private_feed_of_its_bookings(
     client.logout()
     response = client.get(reverse("flux_ical", args=[flux.jeton]))
     assert response["Content-Type"].startswith("text/calendar")
-    evenements = [c for c in Calendar.from_ical(response.content).walk("VEVENT")]
+    evenements = list(Calendar.from_ical(response.content).walk("VEVENT"))
     assert sorted(str(e["summary"]) for e in evenements) == ["Léa : Restauration scolaire"] * 2
     assert "Intrus" not in response.content.decode()
 
