@@ -35,7 +35,7 @@ class ActiviteForm(forms.ModelForm):
         label="Classes admises",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=[c for c in Enfant.Classe.choices if c[0]],
+        choices=Enfant.Classe.choices,
         help_text="Aucune case cochée : toutes les classes (et les enfants non scolarisés).",
     )
 
@@ -96,9 +96,31 @@ class ActiviteAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).avec_nombre_inscrits()
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moving an activity with enrolments to another season would strand them.
+        if obj is not None and obj.inscriptions.exists():
+            return ["periode"]
+        return []
+
     @admin.display(description="inscrits / places", ordering="nb_inscrits")
     def places(self, obj):
         return f"{obj.nb_inscrits} / {obj.capacite if obj.capacite is not None else '∞'}"
+
+
+class ActiviteFilter(admin.SimpleListFilter):
+    """Activities with their site and season, in one query whatever the catalogue size."""
+
+    title = "activité"
+    parameter_name = "activite"
+
+    def lookups(self, request, model_admin):
+        return [
+            (a.pk, f"{a.nom} — {a.site.nom} ({a.periode.nom})")
+            for a in Activite.objects.select_related("site", "periode")
+        ]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(activite_id=self.value()) if self.value() else queryset
 
 
 class StatutInscriptionFilter(admin.SimpleListFilter):
@@ -234,15 +256,19 @@ class InscriptionAdmin(admin.ModelAdmin):
         "activite__periode",
         "activite__site",
         "activite__type",
-        "activite",
+        ActiviteFilter,
     ]
     list_select_related = ["enfant", "activite__site", "activite__periode", "famille"]
     search_fields = ["enfant__nom", "enfant__prenom", "famille__nom", "activite__nom"]
     actions = [valider, valider_preinscription, refuser, emettre_attestation]
+    # Decisions and dates go through the services (actions), never a raw edit.
     readonly_fields = [
         "enfant",
         "famille",
         "activite",
+        "date_debut",
+        "date_fin",
+        "commentaire",
         "statut",
         "motif_refus",
         "cree_le",

@@ -1,5 +1,6 @@
 """Enrolment rules: who may join what, when, how staff decide, and attestations."""
 
+import calendar
 import datetime
 import secrets
 
@@ -27,15 +28,19 @@ def _quand(moment: datetime.datetime) -> str:
 
 
 def _ages(activite: Activite) -> str:
-    def en_clair(mois: int) -> str:
-        return f"{mois // 12} ans" if mois % 12 == 0 else f"{mois} mois"
+    """Inclusive bounds as a parent reads them: 36–143 months is "de 3 à 11 ans"."""
+
+    def en_clair(mois: int, borne_haute: bool = False) -> str:
+        if mois % 12 == 0 or (borne_haute and mois % 12 == 11):
+            return f"{mois // 12} an{'s' if mois // 12 > 1 else ''}"
+        return f"{mois} mois"
 
     mini, maxi = activite.age_minimum_mois, activite.age_maximum_mois
     if mini is not None and maxi is not None:
-        return f"de {en_clair(mini)} à {en_clair(maxi + 1 if maxi % 12 == 11 else maxi)}"
+        return f"de {en_clair(mini)} à {en_clair(maxi, borne_haute=True)}"
     if mini is not None:
         return f"à partir de {en_clair(mini)}"
-    return f"jusqu'à {en_clair(maxi + 1 if maxi % 12 == 11 else maxi)}"
+    return f"jusqu'à {en_clair(maxi, borne_haute=True)}"
 
 
 def _age_convient(activite: Activite, naissance: datetime.date, jour: datetime.date) -> bool:
@@ -45,8 +50,51 @@ def _age_convient(activite: Activite, naissance: datetime.date, jour: datetime.d
     return not (activite.age_maximum_mois is not None and age > activite.age_maximum_mois)
 
 
-def premier_jour_possible(activite: Activite, aujourd_hui: datetime.date) -> datetime.date:
-    return max(activite.periode.debut, aujourd_hui)
+NIVEAUX = ["tps", "ps", "ms", "gs", "cp", "ce1", "ce2", "cm1", "cm2", "college"]
+
+
+def _annee_scolaire(jour: datetime.date) -> int:
+    return jour.year if jour.month >= 9 else jour.year - 1
+
+
+def classe_pour_periode(enfant: Enfant, periode, aujourd_hui: datetime.date) -> str:
+    """The class the child will be in during the season.
+
+    Enrolments for next year open in spring: a CE1 pupil then enrols as a CE2, and a
+    child not yet at school enters petite section the year they turn 3.
+    """
+    annees = _annee_scolaire(periode.debut) - _annee_scolaire(aujourd_hui)
+    if annees <= 0:
+        return enfant.classe
+    if enfant.classe in NIVEAUX:
+        return NIVEAUX[min(NIVEAUX.index(enfant.classe) + annees, len(NIVEAUX) - 1)]
+    if enfant.classe == "":
+        age_a_la_rentree = _annee_scolaire(periode.debut) - enfant.date_naissance.year
+        if age_a_la_rentree >= 3:
+            return NIVEAUX[min(age_a_la_rentree - 2, len(NIVEAUX) - 1)]
+    return enfant.classe
+
+
+def premier_jour_possible(
+    activite: Activite, aujourd_hui: datetime.date, enfant: Enfant | None = None
+) -> datetime.date:
+    """The earliest start: today or the season's first day, or the day the child
+    reaches the minimum age if that comes later."""
+    jour = max(activite.periode.debut, aujourd_hui)
+    if enfant is not None and activite.age_minimum_mois is not None:
+        jour = max(jour, _date_age(enfant.date_naissance, activite.age_minimum_mois))
+    return min(jour, activite.periode.fin)
+
+
+def _date_age(naissance: datetime.date, mois: int) -> datetime.date:
+    """The day a child born on `naissance` is `mois` months old."""
+    index = naissance.year * 12 + naissance.month - 1 + mois
+    annee, mois_ = divmod(index, 12)
+    dernier = calendar.monthrange(annee, mois_ + 1)[1]
+    if naissance.day > dernier:
+        # Born on the 31st: consistent with age_en_mois, the month is complete on the 1st.
+        return datetime.date(annee, mois_ + 1, dernier) + datetime.timedelta(days=1)
+    return datetime.date(annee, mois_ + 1, naissance.day)
 
 
 def motif_non_proposee(
@@ -66,7 +114,10 @@ def motif_non_proposee(
         return f"Les inscriptions sont closes depuis le {_quand(activite.fermeture_inscriptions)}."
     if activite.periode.fin < aujourd_hui:
         return "Cette période est terminée."
-    if activite.niveaux and enfant.classe not in activite.niveaux:
+    if (
+        activite.niveaux
+        and classe_pour_periode(enfant, activite.periode, aujourd_hui) not in activite.niveaux
+    ):
         classes = dict(Enfant.Classe.choices)
         admises = ", ".join(str(classes.get(n, n)) for n in activite.niveaux)
         return f"Réservée aux classes suivantes : {admises}."
@@ -197,6 +248,8 @@ def demander_inscription(
             ) from None
         demande.inscription = inscription
         demande.save()
+        if inscription.est_validee:
+            emails.inscription_decidee(inscription)  # both parents hear of it
     return inscription
 
 
@@ -226,7 +279,7 @@ def _valider(inscription: Inscription, agent) -> None:
             f"L'inscription de {inscription.enfant} à {inscription.activite.nom} est déjà "
             f"{inscription.get_statut_display().lower()}."
         )
-    activite = Activite.objects.select_for_update().get(pk=inscription.activite_id)
+    activite = Activite.objects.select_for_update(no_key=True).get(pk=inscription.activite_id)
     if activite.capacite is not None:
         inscrits = _nb_inscrits(activite)
         if inscrits >= activite.capacite:
@@ -291,11 +344,15 @@ def refuser_inscription(inscription_id: int, agent, motif: str) -> Inscription:
 
 def accepter_depuis_demande(demande: Demande, agent) -> None:
     """The "Demandes à traiter" queue accepted an enrolment request (Demande locked)."""
-    _valider(_verrouiller(demande.inscription_id), agent)
+    inscription = _verrouiller(demande.inscription_id)
+    _valider(inscription, agent)
+    emails.inscription_decidee(inscription)
 
 
 def refuser_depuis_demande(demande: Demande, agent, motif: str) -> None:
-    _refuser(_verrouiller(demande.inscription_id), agent, motif)
+    inscription = _verrouiller(demande.inscription_id)
+    _refuser(inscription, agent, motif)
+    emails.inscription_decidee(inscription)
 
 
 # --- attestations ---------------------------------------------------------------------
@@ -317,12 +374,15 @@ def normaliser_code(saisie: str) -> str | None:
 
 def demander_attestation(responsable: Responsable, inscription: Inscription) -> Demande:
     with transaction.atomic():
+        # Lock order everywhere: Demande, then Inscription (a pending request first).
+        deja = _demande_en_attente(inscription.pk, Demande.Type.ATTESTATION)
         inscription = _verrouiller(inscription.pk)
         if not inscription.est_validee:
             raise InscriptionError(
                 "Une attestation ne peut être demandée que pour une inscription validée."
             )
-        if _demande_en_attente(inscription.pk, Demande.Type.ATTESTATION):
+        # Checked again under the Inscription lock: a request made meanwhile is seen now.
+        if deja or _demande_en_attente(inscription.pk, Demande.Type.ATTESTATION):
             raise InscriptionError(
                 "Une demande d'attestation est déjà en cours pour cette inscription."
             )
@@ -361,13 +421,21 @@ def emettre_attestation(inscription: Inscription, agent) -> Attestation:
     """Issue the certificate: the data is copied now and never changes afterwards."""
     from django.conf import settings
 
-    from inscriptions import pdf
-
     if not inscription.est_validee:
         raise InscriptionError(
             f"L'inscription de {inscription.enfant} n'est pas validée : pas d'attestation."
         )
     maintenant = timezone.now()
+    contenu = contenu_attestation(inscription, settings.PORTAIL_COMMUNE)
+    # A double click (or two agents) must not issue a second identical certificate.
+    existante = (
+        Attestation.objects.defer("pdf")
+        .filter(inscription=inscription)
+        .order_by("-emise_le")
+        .first()
+    )
+    if existante is not None and existante.contenu == contenu:
+        return existante
     with transaction.atomic():
         attestation = Attestation.objects.create(
             inscription=inscription,
@@ -375,12 +443,13 @@ def emettre_attestation(inscription: Inscription, agent) -> Attestation:
             code_verification=nouveau_code(),
             emise_le=maintenant,
             emise_par=agent,
-            contenu=contenu_attestation(inscription, settings.PORTAIL_COMMUNE),
+            contenu=contenu,
         )
         attestation.numero = f"A{timezone.localdate(maintenant).year}-{attestation.pk:06d}"
         attestation.save(update_fields=["numero"])
         emails.attestation_disponible(inscription, attestation)
-        transaction.on_commit(lambda: pdf.assurer_pdf(attestation.pk))
+    # The PDF is rendered from the stored snapshot on first download (pdf.assurer_pdf),
+    # so a bulk issue in the admin never waits on WeasyPrint.
     return attestation
 
 

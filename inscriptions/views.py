@@ -1,7 +1,7 @@
 import io
 
+from allauth.core.internal import ratelimit
 from django.contrib import messages
-from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +15,7 @@ from inscriptions.forms import InscriptionForm, VerificationForm
 from inscriptions.models import Activite, Attestation, Inscription
 from portail.models import Demande
 
-VERIFICATIONS_PAR_MINUTE = 20
+VERIFICATIONS_PAR_MINUTE = 20  # see ACCOUNT_RATE_LIMITS['verifier_attestation']
 
 
 def _get_enfant_for_user(request: HttpRequest, pk: int) -> Enfant:
@@ -79,8 +79,15 @@ def inscrire(request: HttpRequest, enfant_pk: int, activite_pk: int) -> HttpResp
     enfant = _get_enfant_for_user(request, enfant_pk)
     activite = get_object_or_404(Activite.objects.select_related("site", "periode"), pk=activite_pk)
     aujourd_hui = timezone.localdate()
+    if request.method == "GET":
+        # Say why at once rather than after the parent has filled the form in.
+        deja = Inscription.objects.actives().filter(enfant=enfant, activite=activite).exists()
+        motif = services.motif_non_proposee(enfant, activite, deja)
+        if motif:
+            messages.info(request, f"{activite.nom} ({activite.site.nom}) : {motif}")
+            return redirect("choisir_activite", enfant.pk)
     initial = {
-        "date_debut": services.premier_jour_possible(activite, aujourd_hui),
+        "date_debut": services.premier_jour_possible(activite, aujourd_hui, enfant),
         "date_fin": activite.periode.fin,
     }
     form = InscriptionForm(request.POST or None, activite=activite, initial=initial)
@@ -178,9 +185,11 @@ def attestation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _trop_de_verifications(request: HttpRequest) -> bool:
-    cle = f"verifier:{request.META.get('REMOTE_ADDR', '')}:{int(timezone.now().timestamp()) // 60}"
-    cache.add(cle, 0, timeout=70)
-    return cache.incr(cle) > VERIFICATIONS_PAR_MINUTE
+    # allauth's rate limiter: keyed on the client address (proxy-aware), shared cache.
+    # The check is a GET (the PDF prints a link with the code), hence limit_get.
+    return not ratelimit.consume(
+        request, app="allauth.account", action="verifier_attestation", limit_get=True
+    )
 
 
 def verifier(request: HttpRequest) -> HttpResponse:

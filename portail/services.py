@@ -1,6 +1,7 @@
 """Processing of parents' requests by staff (the "Demandes à traiter" queue)."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,23 +19,56 @@ class DemandeError(DomainError):
     pass
 
 
-# What accepting or refusing a request of each type does, inside the same
-# transaction (the Demande row is locked). Types missing here only change status.
-APPLIQUER_SI_ACCEPTEE: dict[str, Callable[[Demande, object], None]] = {
-    Demande.Type.COORDONNEES: lambda demande, agent: appliquer_modification_coordonnees(demande),
-    Demande.Type.INSCRIPTION: inscriptions.accepter_depuis_demande,
-    Demande.Type.ATTESTATION: inscriptions.emettre_depuis_demande,
-    Demande.Type.RESERVATION: reservations.accepter_depuis_demande,
+@dataclass(frozen=True)
+class Traitement:
+    """What processing a request of one type does, inside the same transaction (the
+    Demande row locked), the permission it needs besides the queue's own, and whether
+    that type sends its own e-mail (then the generic one is not sent)."""
+
+    permission: str
+    si_acceptee: Callable[[Demande, object], None] | None = None
+    si_refusee: Callable[[Demande, object, str], None] | None = None
+    courriel_propre: bool = False
+
+
+TRAITEMENTS: dict[str, Traitement] = {
+    Demande.Type.COORDONNEES: Traitement(
+        "familles.change_responsable",
+        si_acceptee=lambda demande, agent: appliquer_modification_coordonnees(demande),
+    ),
+    Demande.Type.INSCRIPTION: Traitement(
+        "inscriptions.change_inscription",
+        si_acceptee=inscriptions.accepter_depuis_demande,
+        si_refusee=inscriptions.refuser_depuis_demande,
+        courriel_propre=True,
+    ),
+    Demande.Type.ATTESTATION: Traitement(
+        "inscriptions.change_inscription",
+        si_acceptee=inscriptions.emettre_depuis_demande,
+        courriel_propre=True,
+    ),
+    Demande.Type.RESERVATION: Traitement(
+        "reservations.change_reservation",
+        si_acceptee=reservations.accepter_depuis_demande,
+        si_refusee=reservations.refuser_depuis_demande,
+    ),
 }
-APPLIQUER_SI_REFUSEE: dict[str, Callable[[Demande, object, str], None]] = {
-    Demande.Type.INSCRIPTION: inscriptions.refuser_depuis_demande,
-    Demande.Type.RESERVATION: reservations.refuser_depuis_demande,
-}
+PAR_DEFAUT = Traitement("portail.change_demande")
+
+
+def _traitement(demande: Demande, agent) -> Traitement:
+    traitement = TRAITEMENTS.get(demande.type, PAR_DEFAUT)
+    if agent is not None and not agent.has_perm(traitement.permission):
+        raise DemandeError(
+            f"Vous n'avez pas le droit de traiter les demandes de type "
+            f"« {demande.get_type_display()} »."
+        )
+    return traitement
 
 
 def _verrouiller_en_attente(demande_id: int) -> Demande:
     demande = (
-        Demande.objects.select_for_update(of=("self",))
+        Demande.objects.select_for_update(of=("self",), no_key=True)
         .select_related("famille", "demandeur__user")
         .get(pk=demande_id)
     )
@@ -51,11 +85,12 @@ def _verrouiller_en_attente(demande_id: int) -> Demande:
 def accepter_demande(demande_id: int, agent) -> Demande:
     with transaction.atomic():
         demande = _verrouiller_en_attente(demande_id)
-        appliquer = APPLIQUER_SI_ACCEPTEE.get(demande.type)
-        if appliquer is not None:
-            appliquer(demande, agent)
+        traitement = _traitement(demande, agent)
+        if traitement.si_acceptee is not None:
+            traitement.si_acceptee(demande, agent)
         _clore(demande, Demande.Statut.ACCEPTEE, agent, "")
-        emails.demande_traitee(demande)
+        if not traitement.courriel_propre:
+            emails.demande_traitee(demande)
     return demande
 
 
@@ -65,11 +100,12 @@ def refuser_demande(demande_id: int, agent, motif: str) -> Demande:
         raise DemandeError("Indiquez le motif du refus : il sera envoyé à la famille.")
     with transaction.atomic():
         demande = _verrouiller_en_attente(demande_id)
-        appliquer = APPLIQUER_SI_REFUSEE.get(demande.type)
-        if appliquer is not None:
-            appliquer(demande, agent, motif)
+        traitement = _traitement(demande, agent)
+        if traitement.si_refusee is not None:
+            traitement.si_refusee(demande, agent, motif)
         _clore(demande, Demande.Statut.REFUSEE, agent, motif)
-        emails.demande_traitee(demande)
+        if not traitement.courriel_propre or traitement.si_refusee is None:
+            emails.demande_traitee(demande)
     return demande
 
 

@@ -218,7 +218,12 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
+    # Public attestation check: guessing codes is slowed down.
+    "verifier_attestation": "20/m/ip",
 }
+# Behind a reverse proxy, how many proxies add themselves to X-Forwarded-For (rate
+# limits key on the client's address, not the proxy's).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAIL_COMMUNE}] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_SESSION_REMEMBER = None

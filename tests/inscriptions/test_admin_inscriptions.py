@@ -113,3 +113,27 @@ def test_the_activity_list_shows_enrolled_against_places(
     services.valider_inscription(_demande(parent, activite).pk, agent)
     html = client_agent.get(reverse("admin:inscriptions_activite_changelist")).content.decode()
     assert "1 / 12" in html
+
+
+def test_staff_cannot_edit_dates_around_the_rules(client_agent, parent, activite):
+    inscription = _demande(parent, activite)
+    url = reverse("admin:inscriptions_inscription_change", args=[inscription.pk])
+    client_agent.post(url, {"date_debut": "2020-01-01", "date_fin": "9999-12-31"})
+    inscription.refresh_from_db()
+    assert (inscription.date_debut, inscription.date_fin) == (DEBUT, FIN)
+
+
+def test_the_list_runs_the_same_queries_whatever_the_catalogue(
+    client_agent, parent, creer_activite
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _demande(parent, creer_activite(nom="A0"), prenom="Un")
+    with CaptureQueriesContext(connection) as petit:
+        client_agent.get(URL)
+    for i in range(1, 6):
+        _demande(parent, creer_activite(nom=f"A{i}"), prenom=f"E{i}")
+    with CaptureQueriesContext(connection) as grand:
+        client_agent.get(URL)
+    assert len(grand) == len(petit)

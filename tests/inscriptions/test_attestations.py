@@ -61,9 +61,10 @@ def test_staff_issue_it_and_the_pdf_says_what_it_certifies(
     with django_capture_on_commit_callbacks(execute=True):
         portail_services.accepter_demande(demande.pk, agent)
     attestation = Attestation.objects.get()
-    assert attestation.pdf  # rendered after commit
     response = client_parent.get(reverse("attestation_pdf", args=[attestation.pk]))
     assert response["Content-Type"] == "application/pdf"
+    attestation.refresh_from_db()
+    assert attestation.pdf  # rendered once, then stored
     texte = _texte(response)
     for attendu in (
         "Ville de Belleville-sur-Loire",
@@ -126,3 +127,10 @@ def test_staff_issue_from_the_enrolment_list(client_agent, inscription):
     assert attestation.numero.startswith("A2026-")
     pdf = client_agent.get(reverse("admin:inscriptions_attestation_pdf", args=[attestation.pk]))
     assert attestation.numero in _texte(pdf)
+
+
+def test_issuing_twice_gives_the_same_certificate(agent, inscription):
+    premiere = services.emettre_pour_inscription(inscription.pk, agent)
+    seconde = services.emettre_pour_inscription(inscription.pk, agent)
+    assert premiere.pk == seconde.pk
+    assert Attestation.objects.count() == 1

@@ -62,3 +62,13 @@ def test_a_malformed_date_is_refused(client_parent, parent, activite):
     )
     assert "Saisissez une date valide." in response.content.decode()
     assert not Inscription.objects.exists()
+
+
+def test_an_ineligible_child_is_told_why_before_filling_the_form(
+    client_parent, parent, creer_activite
+):
+    activite = creer_activite(niveaux=["cm1"])
+    enfant = creer_enfant(parent.famille, classe="cp")
+    response = client_parent.get(_url(enfant, activite), follow=True)
+    assert "Réservée aux classes suivantes : CM1." in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("choisir_activite", args=[enfant.pk])

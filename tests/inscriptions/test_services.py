@@ -186,3 +186,85 @@ def test_the_request_queue_decides_the_enrolment_too(parent, agent, creer_activi
     portail_services.refuser_demande(Demande.objects.get(inscription=b).pk, agent, "Complet")
     b.refresh_from_db()
     assert (b.statut, b.motif_refus) == (Inscription.Statut.REFUSEE, "Complet")
+
+
+@pytest.mark.parametrize(
+    ("naissance", "mois"),
+    [
+        (D(2024, 1, 31), 1),
+        (D(2024, 2, 29), 12),
+        (D(2023, 12, 31), 2),
+        (D(2023, 11, 27), 36),
+    ],
+)
+def test_the_first_possible_day_matches_the_age_rule(naissance, mois, creer_activite):
+    from inscriptions.models import age_en_mois
+
+    activite = creer_activite(age_minimum_mois=mois)
+    jour = services._date_age(naissance, mois)
+    assert age_en_mois(naissance, jour) == mois
+    assert age_en_mois(naissance, jour - datetime.timedelta(days=1)) == mois - 1
+    assert activite.pk
+
+
+def test_ages_read_as_parents_say_them(creer_activite):
+    activite = creer_activite(age_minimum_mois=36, age_maximum_mois=143)
+    assert services._ages(activite) == "de 3 ans à 11 ans"
+    assert (
+        services._ages(creer_activite(age_minimum_mois=2, age_maximum_mois=35))
+        == "de 2 mois à 2 ans"
+    )
+
+
+def test_next_season_uses_next_years_class(parent, creer_activite, horloge):
+    from inscriptions.models import Periode
+
+    horloge.move_to(datetime.datetime(2027, 6, 1, 10, tzinfo=PARIS))
+    saison = Periode.objects.create(nom="2027-2028", debut=D(2027, 9, 1), fin=D(2028, 7, 3))
+    primaire = creer_activite(
+        periode=saison,
+        niveaux=["ps", "ms", "cp", "ce1", "cm2"],
+        fermeture_inscriptions=datetime.datetime(2027, 8, 1, tzinfo=PARIS),
+    )
+    cm2 = creer_enfant(parent.famille, prenom="Grand", classe="cm2")
+    bebe = creer_enfant(parent.famille, prenom="Petit", classe="", date_naissance=D(2024, 3, 1))
+    ce1 = creer_enfant(parent.famille, prenom="Moyen", classe="cp")
+    assert services.motif_non_proposee(cm2, primaire, False) is not None  # collège next year
+    assert services.motif_non_proposee(bebe, primaire, False) is None  # enters PS at 3
+    assert services.motif_non_proposee(ce1, primaire, False) is None  # CP → CE1
+
+
+def test_queue_processing_needs_the_enrolment_right(parent, activite):
+    from django.contrib.auth.models import Permission
+
+    from tests.conftest import creer_user
+
+    inscription = _inscrire(parent, creer_enfant(parent.famille), activite)
+    demande = Demande.objects.get(inscription=inscription)
+    agent = creer_user("file@example.org", is_staff=True)
+    agent.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_demande", "view_demande"])
+    )
+    with pytest.raises(DomainError, match="pas le droit de traiter"):
+        portail_services.accepter_demande(demande.pk, agent)
+    inscription.refresh_from_db()
+    assert inscription.statut == Inscription.Statut.EN_ATTENTE
+
+
+def test_the_queue_sends_the_enrolment_email_to_both_parents_once(
+    parent, coparent, agent, activite, django_capture_on_commit_callbacks, mailoutbox
+):
+    inscription = _inscrire(parent, creer_enfant(parent.famille), activite)
+    with django_capture_on_commit_callbacks(execute=True):
+        portail_services.accepter_demande(Demande.objects.get(inscription=inscription).pk, agent)
+    assert sorted(m.to[0] for m in mailoutbox) == ["coparent@example.org", "parent@example.org"]
+    assert all("Inscription validée" in m.subject for m in mailoutbox)
+
+
+def test_an_automatic_validation_tells_both_parents(
+    parent, coparent, creer_activite, django_capture_on_commit_callbacks, mailoutbox
+):
+    activite = creer_activite(validation=Activite.Validation.AUTOMATIQUE)
+    with django_capture_on_commit_callbacks(execute=True):
+        _inscrire(parent, creer_enfant(parent.famille), activite)
+    assert len(mailoutbox) == 2
