@@ -197,7 +197,7 @@ def demander_inscription(
     with transaction.atomic():
         # Lock the activity: counting its places and inserting must not interleave.
         activite = (
-            Activite.objects.select_for_update(of=("self",))
+            Activite.objects.select_for_update(of=("self",), no_key=True)
             .select_related("periode", "site")
             .get(pk=activite.pk)
         )
@@ -258,7 +258,7 @@ def demander_inscription(
 
 def _demande_en_attente(inscription_id: int, type_: str) -> Demande | None:
     return (
-        Demande.objects.select_for_update(of=("self",))
+        Demande.objects.select_for_update(of=("self",), no_key=True)
         .filter(inscription_id=inscription_id, type=type_, statut=Demande.Statut.EN_ATTENTE)
         .first()
     )
@@ -266,7 +266,7 @@ def _demande_en_attente(inscription_id: int, type_: str) -> Demande | None:
 
 def _verrouiller(inscription_id: int) -> Inscription:
     return (
-        Inscription.objects.select_for_update(of=("self",))
+        Inscription.objects.select_for_update(of=("self",), no_key=True)
         .select_related("enfant", "activite__site", "activite__periode", "famille")
         .get(pk=inscription_id)
     )
