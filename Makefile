@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test browser lint format migrations-check check clean
+.PHONY: install run test browser lint format migrations-check check bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ migrations-check: install var
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 check: lint migrations-check test
+
+## make bench: benchmarks on the 10 000-household demo town (numbers for docs/performance.md)
+bench: install var
+	$(BIN)/python bench/reservations.py
 
 clean:
 	rm -rf $(VENV) var
