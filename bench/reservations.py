@@ -82,8 +82,11 @@ def jour_d_ouverture(activite, debut, familles=40, threads=8):
     from reservations import services
     from reservations.models import Reservation
 
-    cibles = list(Inscription.objects.validees().filter(activite=activite)
-                  .exclude(reservations__isnull=False)[:familles])
+    cibles = list(
+        Inscription.objects.validees()
+        .filter(activite=activite)
+        .exclude(reservations__isnull=False)[:familles]
+    )
     file_attente = list(cibles)
     verrou = threading.Lock()
 
@@ -94,8 +97,9 @@ def jour_d_ouverture(activite, debut, familles=40, threads=8):
                     if not file_attente:
                         return
                     inscription = file_attente.pop()
-                services.appliquer_semaine_type(inscription, [0, 1, 3, 4], "toutes", debut,
-                                                inscription.date_fin)
+                services.appliquer_semaine_type(
+                    inscription, [0, 1, 3, 4], "toutes", debut, inscription.date_fin
+                )
         finally:
             connection.close()
 
@@ -106,8 +110,14 @@ def jour_d_ouverture(activite, debut, familles=40, threads=8):
     for t in pool:
         t.join()
     duree = time.perf_counter() - debut_chrono
-    par_jour = (Reservation.objects.confirmees().filter(activite=activite)
-                .values("date").annotate(n=Count("pk")).order_by("-n").first())
+    par_jour = (
+        Reservation.objects.confirmees()
+        .filter(activite=activite)
+        .values("date")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
     places = activite.parametres_reservation.places_par_jour
     assert par_jour["n"] <= places, "capacité dépassée"
     total = Reservation.objects.confirmees().filter(activite=activite).count()
@@ -121,20 +131,28 @@ def main() -> None:
     debut = time.perf_counter()
     call_command("demo", familles=FAMILLES, force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
     construction = time.perf_counter() - debut
-    print(f"Ville : {Famille.objects.count()} familles "
-          f"({'construite' if construction > 5 else 'déjà construite'} en {construction:.1f} s)")
+    print(
+        f"Ville : {Famille.objects.count()} familles "
+        f"({'construite' if construction > 5 else 'déjà construite'} en {construction:.1f} s)"
+    )
 
     from inscriptions.models import Inscription
     from reservations import services
 
-    inscription = (Inscription.objects.validees()
-                   .filter(activite__type="restauration", famille__nom__startswith="Famille")
-                   .select_related("activite__periode").order_by("pk").last())
+    inscription = (
+        Inscription.objects.validees()
+        .filter(activite__type="restauration", famille__nom__startswith="Famille")
+        .select_related("activite__periode")
+        .order_by("pk")
+        .last()
+    )
     periode = inscription.activite.periode
     # Stand a week before the season starts, when families book the whole year.
     horloge = time_machine.travel(
         timezone.make_aware(datetime.datetime.combine(periode.debut, datetime.time(9)))
-        - datetime.timedelta(days=7), tick=True)
+        - datetime.timedelta(days=7),
+        tick=True,
+    )
     horloge.start()
     debut_annee = periode.debut
 
@@ -143,7 +161,8 @@ def main() -> None:
         try:
             with transaction.atomic():
                 bilan = services.appliquer_semaine_type(
-                    inscription, [0, 1, 3, 4], "toutes", debut_annee, inscription.date_fin)
+                    inscription, [0, 1, 3, 4], "toutes", debut_annee, inscription.date_fin
+                )
                 semaine_type.jours = len(bilan.reserves) + len(bilan.attente)
                 raise Annuler
         except Annuler:
@@ -155,7 +174,7 @@ def main() -> None:
     client = Client(HTTP_HOST="localhost")
     parent = inscription.famille.responsables.select_related("user").first().user
     client.force_login(parent)
-    url = (f"/reservations/{inscription.pk}/{debut_annee.year}/{debut_annee.month}/")
+    url = f"/reservations/{inscription.pk}/{debut_annee.year}/{debut_annee.month}/"
     assert client.get(url).status_code == 200
     requetes_page = compter(lambda: client.get(url))
     page_median, page_max = mesurer(lambda: client.get(url))
@@ -166,15 +185,21 @@ def main() -> None:
     print()
     print(f"| mesure ({moteur}, {FAMILLES} familles) | médiane | max | requêtes SQL |")
     print("|---|---|---|---|")
-    print(f"| semaine type sur l'année ({semaine_type.jours} jours, 1 enfant) | "
-          f"{st_median:.0f} ms | {st_max:.0f} ms | {requetes} |")
-    print(f"| page calendrier du mois (requête complète) | {page_median:.0f} ms | "
-          f"{page_max:.0f} ms | {requetes_page} |")
+    print(
+        f"| semaine type sur l'année ({semaine_type.jours} jours, 1 enfant) | "
+        f"{st_median:.0f} ms | {st_max:.0f} ms | {requetes} |"
+    )
+    print(
+        f"| page calendrier du mois (requête complète) | {page_median:.0f} ms | "
+        f"{page_max:.0f} ms | {requetes_page} |"
+    )
     if ouverture:
         n, duree, confirmees, places = ouverture
-        print(f"| jour d'ouverture : {n} familles en parallèle, semaine type annuelle chacune | "
-              f"{duree:.1f} s au total | — | {confirmees} réservations, aucun jour au-delà "
-              f"de {places} places |")
+        print(
+            f"| jour d'ouverture : {n} familles en parallèle, semaine type annuelle chacune | "
+            f"{duree:.1f} s au total | — | {confirmees} réservations, aucun jour au-delà "
+            f"de {places} places |"
+        )
     horloge.stop()
 
 

@@ -36,6 +36,24 @@ def queue_email(to: str, template: str, context: dict) -> Courriel:
     return queue_raw(to, f"[{settings.PORTAIL_COMMUNE}] {subject.strip()}", body.strip() + "\n")
 
 
+def courriels_differes(envois: list[tuple[str, str, dict]]) -> int:
+    """Queue many e-mails in one insert, sent later by `envoyer_courriels` (cron)."""
+    base = {"COMMUNE": settings.PORTAIL_COMMUNE, "PORTAIL_URL": settings.PORTAIL_URL}
+    lignes = []
+    for to, template, context in envois:
+        rendered = render_to_string(f"emails/{template}.txt", {**base, **context}).strip()
+        subject, _, body = rendered.partition("\n")
+        lignes.append(
+            Courriel(
+                destinataire=to,
+                sujet=f"[{settings.PORTAIL_COMMUNE}] {subject.strip()}"[:250],
+                corps=body.strip() + "\n",
+            )
+        )
+    Courriel.objects.bulk_create(lignes, batch_size=2000)
+    return len(lignes)
+
+
 def queue_raw(to: str, subject: str, body: str) -> Courriel:
     courriel = Courriel.objects.create(destinataire=to, sujet=subject[:250], corps=body)
     if settings.PORTAIL_COURRIELS_IMMEDIATS:

@@ -24,6 +24,12 @@ class Famille(models.Model):
     regime = models.CharField("régime", max_length=8, choices=Regime, default=Regime.CAF)
     numero_allocataire = models.CharField("n° d'allocataire CAF/MSA", max_length=20, blank=True)
     nombre_enfants_a_charge = models.PositiveSmallIntegerField("enfants à charge", default=0)
+    nombre_enfants_handicapes = models.PositiveSmallIntegerField(
+        "dont enfants en situation de handicap", default=0
+    )
+    hors_commune = models.BooleanField(
+        "hors commune", default=False, help_text="Foyer non résident : tarif hors commune."
+    )
     cree_le = models.DateTimeField("créée le", auto_now_add=True)
 
     class Meta:

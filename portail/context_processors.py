@@ -17,6 +17,7 @@ RUBRIQUES = {
     "semaine_type": "mes_inscriptions",
     "agenda": "mes_inscriptions",
     "mon_compte": "mon_compte",
+    "declarer_revenus": "mon_compte",
 }
 
 

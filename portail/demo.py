@@ -7,6 +7,7 @@ one password hash shared by every generated account.
 
 import datetime
 import random
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
@@ -215,6 +216,7 @@ def creer_catalogue() -> Periode:
     periode = Periode.objects.filter(nom=nom).first()
     if periode is not None:
         configurer_reservations(periode)
+        creer_tarifs(periode)
         return periode
     periode = Periode.objects.create(
         nom=nom, debut=datetime.date(rentree, 9, 1), fin=datetime.date(rentree + 1, 7, 3)
@@ -306,6 +308,7 @@ def creer_catalogue() -> Periode:
     ]
     Activite.objects.bulk_create(activites)
     configurer_reservations(periode)
+    creer_tarifs(periode)
     return periode
 
 
@@ -368,6 +371,79 @@ def configurer_reservations(periode: Periode) -> None:
             pendant=pendant,
             places_par_jour=places,
             **regles,
+        )
+
+
+def _tranches(*prix) -> list[tuple]:
+    bornes = [Decimal(0), Decimal(500), Decimal(800), Decimal(1200), None]
+    return [(bornes[i], bornes[i + 1], Decimal(p)) for i, p in enumerate(prix)]
+
+
+TARIFS = {
+    Activite.Type.RESTAURATION: {
+        "unite": "repas",
+        "tranches": _tranches("1.20", "2.10", "3.00", "3.90"),
+        "prix_sans_quotient": "4.50",
+        "prix_hors_commune": "5.50",
+        "majoration_retard": "20",
+        "forfait_sans_reservation": "2.00",
+    },
+    Activite.Type.PERISCOLAIRE_MATIN: {
+        "unite": "seance",
+        "mode": "taux_effort",
+        "taux_effort": "0.0020",
+        "prix_minimum": "0.60",
+        "prix_maximum": "2.50",
+        "prix_sans_quotient": "2.50",
+        "credit_impot_garde": True,
+        "forfait_sans_reservation": "1.50",
+    },
+    Activite.Type.PERISCOLAIRE_SOIR: {
+        "unite": "seance",
+        "mode": "taux_effort",
+        "taux_effort": "0.0030",
+        "prix_minimum": "0.80",
+        "prix_maximum": "3.50",
+        "prix_sans_quotient": "3.50",
+        "credit_impot_garde": True,
+        "forfait_sans_reservation": "2.00",
+    },
+    Activite.Type.LOISIRS_MERCREDI: {
+        "unite": "jour",
+        "tranches": _tranches("5", "8", "12", "16"),
+        "prix_sans_quotient": "18",
+        "prix_hors_commune": "22",
+        "credit_impot_garde": True,
+    },
+    Activite.Type.LOISIRS_VACANCES: {
+        "unite": "jour",
+        "tranches": _tranches("5", "8", "12", "16"),
+        "prix_sans_quotient": "18",
+        "prix_hors_commune": "22",
+        "credit_impot_garde": True,
+    },
+    Activite.Type.PETITE_ENFANCE: {
+        "unite": "jour",
+        "mode": "taux_effort",
+        "taux_effort": "0.0250",
+        "prix_minimum": "4",
+        "prix_maximum": "55",
+        "prix_sans_quotient": "55",
+        "credit_impot_garde": True,
+    },
+}
+
+
+def creer_tarifs(periode: Periode) -> None:
+    """The demo's price lists; idempotent."""
+    from comptes.models import Tarif, TrancheTarif
+
+    for activite in periode.activites.filter(tarif__isnull=True):
+        valeurs = dict(TARIFS[activite.type])
+        tranches = valeurs.pop("tranches", [])
+        tarif = Tarif.objects.create(activite=activite, **valeurs)
+        TrancheTarif.objects.bulk_create(
+            [TrancheTarif(tarif=tarif, qf_min=a, qf_max=b, prix=p) for a, b, p in tranches]
         )
 
 
@@ -438,6 +514,61 @@ def _reservations_demo(
     reservations_services.appliquer_semaine_type(
         inscription, [0, 1, 3, 4], "toutes", debut, fin, par=parent.user, demandeur=parent
     )
+
+
+def jours_passes_du_mois(mois: datetime.date, jours_semaine) -> list[datetime.date]:
+    fin = (mois + datetime.timedelta(days=32)).replace(day=1)
+    jours, jour = [], mois
+    while jour < fin:
+        if jour.weekday() in jours_semaine:
+            jours.append(jour)
+        jour += datetime.timedelta(days=1)
+    return jours
+
+
+def _compte_demo(parent: Responsable, enfant: Enfant) -> None:
+    """Last month at the canteen, attendance marked, invoiced; a CAF quotient."""
+    from comptes.models import QuotientFamilial
+    from comptes.services import finances
+    from reservations.calendrier import Calendrier
+    from reservations.models import Reservation
+
+    inscription = Inscription.objects.get(enfant=enfant, statut=Inscription.Statut.VALIDEE)
+    QuotientFamilial.objects.create(
+        famille=parent.famille,
+        valeur=Decimal("742.00"),
+        source=QuotientFamilial.Source.CAF,
+        depuis=inscription.activite.periode.debut,
+    )
+    aujourd_hui = timezone.localdate()
+    mois = (aujourd_hui.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    if mois < inscription.activite.periode.debut:
+        return
+    cal = Calendrier.charger(
+        inscription.activite, mois, (mois + datetime.timedelta(days=31)).replace(day=1)
+    )
+    jours = [
+        j
+        for j in jours_passes_du_mois(mois, [0, 1, 3, 4])
+        if not cal.motif_fermeture(j) and j < aujourd_hui
+    ]
+    etats = {2: Reservation.Etat.ABSENCE_JUSTIFIEE, 5: Reservation.Etat.ABSENT}
+    Reservation.objects.bulk_create(
+        [
+            Reservation(
+                inscription=inscription,
+                enfant=enfant,
+                activite=inscription.activite,
+                date=j,
+                etat=etats.get(i, Reservation.Etat.PRESENT),
+                cree_le=timezone.make_aware(
+                    datetime.datetime.combine(mois - datetime.timedelta(days=10), datetime.time(9))
+                ),
+            )
+            for i, j in enumerate(jours)
+        ]
+    )
+    finances.facturer_mois(mois, familles=[parent.famille])
 
 
 def creer_comptes_connus() -> list[str]:
@@ -511,6 +642,7 @@ def creer_comptes_connus() -> list[str]:
             "Les lundis et jeudis.",
         )
         _reservations_demo(p1, lea, periode, aujourd_hui)
+        _compte_demo(p1, lea)
         crees.append("parent1@example.org")
     if not User.objects.filter(email="parent2@example.org").exists():
         coord = {**_coordonnees(random.Random(2), "Benali", False), "prenom": "Karim"}

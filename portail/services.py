@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from comptes.errors import DomainError
+from comptes.services import finances
 from familles.services import appliquer_modification_coordonnees
 from inscriptions import services as inscriptions
 from portail import emails
@@ -46,6 +47,10 @@ TRAITEMENTS: dict[str, Traitement] = {
         "inscriptions.change_inscription",
         si_acceptee=inscriptions.emettre_depuis_demande,
         courriel_propre=True,
+    ),
+    Demande.Type.REVENUS: Traitement(
+        "comptes.add_quotientfamilial",
+        si_acceptee=lambda demande, agent: finances.accepter_revenus(demande, agent),
     ),
     Demande.Type.RESERVATION: Traitement(
         "reservations.change_reservation",

@@ -4,6 +4,7 @@ Every variable is documented in README.md ("Configuration"). With DEBUG off the
 application refuses to start without a real SECRET_KEY.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -263,6 +264,20 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 PORTAIL_COURRIELS_IMMEDIATS = env_bool("PORTAIL_COURRIELS_IMMEDIATS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portail-famille@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- online payment (eopayment) ------------------------------------------------
+# Backend name (dummy, payfip_ws, tipi, ...) and its options as JSON, per town.
+PAIEMENT_EN_LIGNE_BACKEND = os.environ.get("PAIEMENT_EN_LIGNE_BACKEND", "dummy")
+try:
+    PAIEMENT_EN_LIGNE_OPTIONS = json.loads(os.environ.get("PAIEMENT_EN_LIGNE_OPTIONS", "{}"))
+except json.JSONDecodeError:
+    raise ImproperlyConfigured("PAIEMENT_EN_LIGNE_OPTIONS doit être un objet JSON.") from None
+# The demo's test bank page (simulates the bank locally); never in production.
+PAIEMENT_BANQUE_DE_TEST = env_bool("PAIEMENT_BANQUE_DE_TEST", DEBUG or TESTING)
+# The "dummy" backend trusts whatever the browser sends back: only for the demo and tests.
+PAIEMENT_EN_LIGNE_ACTIF = env_bool(
+    "PAIEMENT_EN_LIGNE_ACTIF", PAIEMENT_EN_LIGNE_BACKEND != "dummy" or DEBUG or TESTING
+)
 
 # --- security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

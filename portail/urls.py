@@ -10,10 +10,10 @@ admin.site.index_title = "Gestion des services à l'enfance"
 urlpatterns = [
     path("", views.accueil, name="accueil"),
     path("tableau-de-bord/", views.tableau_de_bord, name="tableau_de_bord"),
-    path("compte/", views.bientot, {"rubrique": "Mon compte"}, name="mon_compte"),
     path("", include("familles.urls")),
     path("", include("inscriptions.urls")),
     path("", include("reservations.urls")),
+    path("", include("comptes.urls")),
     # Before allauth's URLs: its e-mail management page is replaced (staff only).
     path("comptes/email/", views.email_gere_par_le_service),
     path("comptes/", include("allauth.urls")),

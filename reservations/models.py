@@ -213,6 +213,8 @@ class Reservation(models.Model):
         "ordre sur la liste d'attente", null=True, blank=True
     )
     source = models.CharField("origine", max_length=16, choices=Source, default=Source.CALENDRIER)
+    # Staff marked the child present on a day nobody had booked (billed with a surcharge).
+    sans_reservation = models.BooleanField("présent sans réservation", default=False)
     demande = models.ForeignKey(
         "portail.Demande",
         on_delete=models.SET_NULL,

@@ -18,13 +18,13 @@ def calendrier_ouvert(parent, creer_activite):
     from reservations.models import ParametresReservation
 
     cantine = creer_activite(nom="Restauration scolaire")
-    ParametresReservation.objects.create(activite=cantine, jours_ouverture=[0, 1, 3, 4],
-                                         places_par_jour=10)
+    ParametresReservation.objects.create(
+        activite=cantine, jours_ouverture=[0, 1, 3, 4], places_par_jour=10
+    )
     return inscrire(parent.famille, cantine)
 
 
-def test_clicking_days_then_valider_books_them(telephone, live_server, parent,
-                                               calendrier_ouvert):
+def test_clicking_days_then_valider_books_them(telephone, live_server, parent, calendrier_ouvert):
     # The clock is frozen on Friday 27 November 2026 (tests.inscriptions.conftest).
     inscription = calendrier_ouvert
     cible = datetime.date(2026, 12, 10)
@@ -37,8 +37,7 @@ def test_clicking_days_then_valider_books_them(telephone, live_server, parent,
     telephone.get_by_role("button", name="Valider").click()
     telephone.wait_for_selector(".alert-success")
     assert "1 jour réservé" in telephone.locator(".alert-success").inner_text()
-    assert Reservation.objects.filter(inscription=inscription, date=cible,
-                                      etat="reservee").exists()
+    assert Reservation.objects.filter(inscription=inscription, date=cible, etat="reservee").exists()
     assert telephone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     # Keyboard only: focus the same day's box and untick it with the space bar.

@@ -1,0 +1,37 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from comptes.errors import DomainError
+from comptes.services import finances
+
+
+class Command(BaseCommand):
+    help = "Facture un mois terminé pour toutes les familles (ou --famille ID …)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("mois", help="mois à facturer, AAAA-MM (par exemple 2026-10)")
+        parser.add_argument(
+            "--famille",
+            type=int,
+            action="append",
+            dest="familles",
+            help="identifiant d'une famille (répétable)",
+        )
+
+    def handle(self, *args, mois: str, familles, **options):
+        try:
+            annee, numero = (int(x) for x in mois.split("-"))
+            debut = datetime.date(annee, numero, 1)
+        except ValueError:
+            raise CommandError("Le mois s'écrit AAAA-MM, par exemple 2026-10.") from None
+        from familles.models import Famille
+
+        choix = Famille.objects.filter(pk__in=familles) if familles else None
+        try:
+            bilan = finances.facturer_mois(debut, familles=choix)
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(f"{bilan['factures']} facture(s) émise(s), {bilan['total']} €.")
+        for activite in bilan["activites_sans_tarif"]:
+            self.stdout.write(f"Pas de tarif : {activite} (jours non facturés).")

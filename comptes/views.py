@@ -1,0 +1,249 @@
+"""Mon compte: what a household owes and why."""
+
+import io
+from collections import defaultdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from comptes.forms import RevenusForm
+from comptes.models import Facture, LigneFacture, Paiement, QuotientFamilial, Revenu
+from comptes.services import finances
+from familles.decorators import responsable_required
+from familles.models import Enfant
+from inscriptions.models import Inscription
+
+
+def _get_facture_for_user(request: HttpRequest, pk: int) -> Facture:
+    return get_object_or_404(
+        Facture.objects.defer("pdf"), famille__responsables__user=request.user, pk=pk
+    )
+
+
+def _detail_par_inscription(famille, factures, payes) -> list[dict]:
+    """For each enrolment, month by month: billed, and paid (pro rata of its invoice)."""
+    ratio = {
+        f.pk: (min(Decimal(1), payes[f.pk] / f.montant) if f.montant else Decimal(1))
+        for f in factures
+    }
+    lignes = (
+        LigneFacture.objects.filter(facture__famille=famille, facture__type=Facture.Type.FACTURE)
+        .annotate(mois=TruncMonth("date"))
+        .values_list("inscription_id", "mois", "facture_id")
+        .annotate(s=Sum("montant"))
+        .order_by()
+    )
+    par_inscription = defaultdict(lambda: defaultdict(lambda: [Decimal(0), Decimal(0)]))
+    for inscription_id, mois, facture_id, somme in lignes:
+        cellule = par_inscription[inscription_id][mois]
+        cellule[0] += somme
+        cellule[1] += somme * ratio.get(facture_id, Decimal(0))
+    inscriptions = Inscription.objects.filter(pk__in=par_inscription.keys()).select_related(
+        "enfant", "activite__site"
+    )
+    detail = []
+    for inscription in sorted(inscriptions, key=lambda i: (i.enfant.prenom, i.activite.nom)):
+        mois = [
+            {"mois": m, "facture": finances.arrondi(v[0]), "paye": finances.arrondi(v[1])}
+            for m, v in sorted(par_inscription[inscription.pk].items())
+        ]
+        detail.append(
+            {
+                "inscription": inscription,
+                "mois": mois,
+                "total_facture": sum((m["facture"] for m in mois), Decimal(0)),
+                "total_paye": sum((m["paye"] for m in mois), Decimal(0)),
+            }
+        )
+    return detail
+
+
+@responsable_required
+def mon_compte(request: HttpRequest) -> HttpResponse:
+    famille = request.responsable.famille
+    factures = list(
+        Facture.objects.filter(famille=famille).defer("pdf").order_by("-emise_le", "-numero")
+    )
+    payes = finances.paye_par_facture(factures)
+    for facture in factures:
+        facture.paye = payes[facture.pk]
+        facture.statut = (
+            "avoir"
+            if facture.type == Facture.Type.AVOIR
+            else finances.statut_facture(facture, facture.paye)
+        )
+        facture.reste = max(Decimal(0), facture.montant - facture.paye)
+    quotients = list(QuotientFamilial.objects.filter(famille=famille))
+    aujourd_hui = timezone.localdate()
+    return render(
+        request,
+        "comptes/mon_compte.html",
+        {
+            "famille": famille,
+            "solde": (solde := finances.solde(famille)),
+            "credit": -solde,
+            "quotient": finances.quotient_au(quotients, aujourd_hui),
+            "quotient_a_venir": next((q for q in quotients if q.depuis > aujourd_hui), None),
+            "revenus": Revenu.objects.filter(famille=famille)[:3],
+            "enfants": Enfant.objects.for_famille(famille),
+            "factures": factures,
+            "paiements": Paiement.objects.filter(famille=famille).select_related("facture")[:20],
+            "detail": _detail_par_inscription(famille, factures, payes),
+            "paiement_en_ligne": settings.PAIEMENT_EN_LIGNE_ACTIF,
+            "annees_fiscales": sorted({f.mois.year for f in factures}, reverse=True),
+        },
+    )
+
+
+@responsable_required
+@require_http_methods(["GET", "POST"])
+def declarer_revenus(request: HttpRequest) -> HttpResponse:
+    form = RevenusForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            finances.declarer_revenus(
+                request.responsable,
+                form.cleaned_data["annee"],
+                form.cleaned_data["montant_annuel"],
+                form.cleaned_data["justificatif"],
+            )
+        except finances.FinanceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                "Vos revenus sont transmis au service ; le nouveau "
+                "quotient s'appliquera à partir du mois suivant son "
+                "acceptation.",
+            )
+            return redirect("mon_compte")
+    return render(request, "comptes/declarer_revenus.html", {"form": form})
+
+
+def _pdf(html: str, nom: str) -> FileResponse:
+    from weasyprint import HTML
+
+    return FileResponse(
+        io.BytesIO(HTML(string=html).write_pdf()),
+        as_attachment=True,
+        content_type="application/pdf",
+        filename=nom,
+    )
+
+
+@responsable_required
+def facture_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    facture = _get_facture_for_user(request, pk)
+    if facture.pdf:
+        return FileResponse(
+            io.BytesIO(bytes(facture.pdf)),
+            as_attachment=True,
+            content_type="application/pdf",
+            filename=f"facture-{facture.numero}.pdf",
+        )
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "pdf/facture.html",
+        {"facture": facture, "lignes": facture.lignes.all(), "origine": facture.facture_origine},
+    )
+    document = HTML(string=html).write_pdf()
+    # Stored once: the document never changes afterwards.
+    Facture.objects.filter(pk=facture.pk, pdf__isnull=True).update(pdf=document)
+    return FileResponse(
+        io.BytesIO(document),
+        as_attachment=True,
+        content_type="application/pdf",
+        filename=f"facture-{facture.numero}.pdf",
+    )
+
+
+@responsable_required
+@require_POST
+def payer_en_ligne(request: HttpRequest, pk: int) -> HttpResponse:
+    facture = _get_facture_for_user(request, pk)
+    if not settings.PAIEMENT_EN_LIGNE_ACTIF:
+        raise Http404
+    try:
+        url = finances.demarrer_paiement_en_ligne(facture, request.user.email)
+    except finances.FinanceError as exc:
+        messages.error(request, exc.message)
+        return redirect("mon_compte")
+    return redirect(url)
+
+
+@responsable_required
+def retour_paiement(request: HttpRequest) -> HttpResponse:
+    from comptes.models import TransactionEnLigne
+
+    try:
+        operation = finances.traiter_retour_banque(request.META.get("QUERY_STRING", ""))
+    except finances.FinanceError as exc:
+        messages.error(request, exc.message)
+    else:
+        if operation.statut == TransactionEnLigne.Statut.PAYEE:
+            messages.success(
+                request,
+                f"Paiement de {finances.euros(operation.montant)} reçu pour la facture "
+                f"{operation.facture.numero}. Merci.",
+            )
+        elif operation.statut == TransactionEnLigne.Statut.ECHEC:
+            messages.warning(
+                request, "Le paiement n'a pas abouti : rien n'a été débité ni enregistré."
+            )
+        else:
+            messages.info(request, "Le paiement est en cours de confirmation par la banque.")
+    return redirect("mon_compte")
+
+
+@csrf_exempt
+def notification_paiement(request: HttpRequest) -> HttpResponse:
+    """Server-to-server notification from the bank (may come twice, or before the user)."""
+    chaine = request.META.get("QUERY_STRING", "") or request.body.decode("utf-8", "replace")
+    try:
+        finances.traiter_retour_banque(chaine)
+    except finances.FinanceError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def banque_de_test(request: HttpRequest) -> HttpResponse:
+    """The demo's stand-in for the bank (eopayment's dummy backend protocol)."""
+    if not settings.PAIEMENT_BANQUE_DE_TEST:
+        raise Http404
+    return render(
+        request,
+        "comptes/banque_de_test.html",
+        {
+            "montant": request.GET.get("amount", ""),
+            "transaction": request.GET.get("transaction_id", ""),
+            "objet": request.GET.get("subject", ""),
+        },
+    )
+
+
+@responsable_required
+def attestation_fiscale(request: HttpRequest, annee: int) -> HttpResponse:
+    famille = request.responsable.famille
+    montants = finances.frais_de_garde(famille, annee)
+    html = render_to_string(
+        "pdf/attestation_fiscale.html",
+        {
+            "famille": famille,
+            "annee": annee,
+            "montants": montants,
+            "total": sum((m["montant"] for m in montants), Decimal(0)),
+            "commune": settings.PORTAIL_COMMUNE,
+            "aujourd_hui": timezone.localdate(),
+        },
+    )
+    return _pdf(html, f"attestation-fiscale-{annee}.pdf")
