@@ -105,8 +105,24 @@ class FermetureInline(admin.TabularInline):
     extra = 0
 
 
+class JourneesFormSet(forms.BaseInlineFormSet):
+    def save_new(self, form, commit=True):
+        # Every booked day already has its row (the lock): an override updates it.
+        existante = Journee.objects.filter(
+            activite=self.instance, date=form.cleaned_data["date"]
+        ).first()
+        if existante is None:
+            return super().save_new(form, commit)
+        for champ in ("places", "fermee", "motif"):
+            setattr(existante, champ, form.cleaned_data.get(champ))
+        if commit:
+            existante.save(update_fields=["places", "fermee", "motif"])
+        return existante
+
+
 class JourneeInline(admin.TabularInline):
     model = Journee
+    formset = JourneesFormSet
     extra = 0
     verbose_name_plural = "journées particulières (places ou fermeture un jour donné)"
     fields = ["date", "places", "fermee", "motif"]
@@ -119,9 +135,34 @@ class JourneeInline(admin.TabularInline):
 admin.site.unregister(Activite)
 
 
+def _apres_changement_du_calendrier(modeladmin, request, activite) -> None:
+    """Closed days lose their bookings; added places go to the waiting lists."""
+    annules = services.annuler_les_jours_fermes(activite, request.user)
+    if annules:
+        modeladmin.message_user(
+            request,
+            f"{annules} réservation(s) annulée(s) sur des jours "
+            "désormais fermés ; les familles sont prévenues.",
+            messages.WARNING,
+        )
+    promus = services.promouvoir_les_listes_d_attente(activite, request.user)
+    if promus:
+        modeladmin.message_user(
+            request,
+            f"{promus} enfant(s) de la liste d'attente ont obtenu "
+            "une place ; les familles sont prévenues.",
+            messages.SUCCESS,
+        )
+
+
 @admin.register(Activite)
 class ActiviteAdmin(inscriptions_admin.ActiviteAdmin):
     inlines = [ParametresInline, FermetureInline, JourneeInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if hasattr(form.instance, "parametres_reservation"):
+            _apres_changement_du_calendrier(self, request, form.instance)
 
 
 class VacancesInline(admin.TabularInline):
@@ -136,11 +177,25 @@ admin.site.unregister(Periode)
 class PeriodeAdmin(inscriptions_admin.PeriodeAdmin):
     inlines = [VacancesInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for activite in form.instance.activites.filter(parametres_reservation__isnull=False):
+            _apres_changement_du_calendrier(self, request, activite)
+
 
 # --- staff booking for a family (same service, deadlines waived) ---------------------
 
 
 class ReservationServiceForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        debut, fin = cleaned.get("debut"), cleaned.get("fin")
+        if debut and fin and not 0 <= (fin - debut).days <= 400:
+            raise forms.ValidationError(
+                "La période doit aller dans l'ordre et durer au plus un an et un mois."
+            )
+        return cleaned
+
     debut = forms.DateField(label="Du", widget=DateInput())
     fin = forms.DateField(label="Au", widget=DateInput())
     jours = forms.TypedMultipleChoiceField(
@@ -225,6 +280,12 @@ def _pointer(etat):
     )(action)
 
 
+def _cellule(valeur: str) -> str:
+    """Text typed by families must not run as a spreadsheet formula."""
+    valeur = str(valeur)
+    return f"'{valeur}" if valeur[:1] in ("=", "+", "-", "@", "\t", "\r") else valeur
+
+
 def _lignes_csv(reservations) -> list[list[str]]:
     lignes = [
         [
@@ -244,16 +305,19 @@ def _lignes_csv(reservations) -> list[list[str]]:
         e = r.enfant
         lignes.append(
             [
-                r.date.isoformat(),
-                f"{e.nom} {e.prenom}",
-                e.get_classe_display(),
-                e.ecole,
-                r.activite.nom,
-                r.activite.site.nom,
-                r.get_etat_display(),
-                e.allergies,
-                "oui" if e.pai else "non",
-                e.notes_sante,
+                _cellule(v)
+                for v in (
+                    r.date.isoformat(),
+                    f"{e.nom} {e.prenom}",
+                    e.get_classe_display(),
+                    e.ecole,
+                    r.activite.nom,
+                    r.activite.site.nom,
+                    r.get_etat_display(),
+                    e.allergies,
+                    "oui" if e.pai else "non",
+                    e.notes_sante,
+                )
             ]
         )
     return lignes
@@ -290,7 +354,7 @@ class OccupationForm(forms.Form):
     activite = forms.ModelChoiceField(label="Activité", queryset=Activite.objects.none())
     mois = forms.RegexField(
         label="Mois (AAAA-MM)",
-        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        regex=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$",
         error_messages={"invalid": "Indiquez le mois sous la forme 2026-09."},
     )
 
@@ -386,9 +450,8 @@ class ReservationAdmin(admin.ModelAdmin):
             if request.method == "POST" and self.has_change_permission(request):
                 etat = request.POST.get("etat")
                 try:
-                    faits, erreurs = services.pointer(
-                        request.POST.getlist("reservations"), etat, request.user
-                    )
+                    ids = [int(i) for i in request.POST.getlist("reservations") if i.isdigit()]
+                    faits, erreurs = services.pointer(ids, etat, request.user)
                 except DomainError as exc:
                     self.message_user(request, exc.message, messages.ERROR)
                 else:
@@ -416,6 +479,9 @@ class ReservationAdmin(admin.ModelAdmin):
                 reservations=presents,
                 attente=attente,
                 nb_allergies=sum(1 for r in presents if r.enfant.allergies or r.enfant.pai),
+                # The meal count: booked or present; requests awaiting validation and
+                # absences are listed but not counted.
+                attendus=sum(1 for r in presents if r.etat in (Etat.RESERVEE, Etat.PRESENT)),
             )
             format_ = request.GET.get("format")
             if format_ == "csv":

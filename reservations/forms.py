@@ -19,8 +19,7 @@ class SemaineTypeForm(forms.Form):
         choices=SemaineType.Frequence.choices,
         widget=forms.RadioSelect,
         initial=SemaineType.Frequence.TOUTES,
-        help_text="Semaines paires ou impaires : pour les familles "
-        "en garde alternée (numéro de semaine du calendrier).",
+        help_text="Une semaine sur deux : pour les familles en garde alternée.",
     )
     debut = forms.DateField(label="Du", widget=DateInput())
     fin = forms.DateField(label="Au", widget=DateInput())

@@ -58,7 +58,10 @@ class Jour:
 
     @property
     def libelle_complet(self) -> str:
-        return f"{date_format(self.date, 'l j F Y')} : {self.libelle}"
+        texte = f"{date_format(self.date, 'l j F Y')} : {self.libelle}"
+        if self.places_restantes is not None:
+            texte += f", {self.places_restantes} place{'s' if self.places_restantes > 1 else ''}"
+        return texte
 
 
 def mois_suivant(annee: int, mois: int, decalage: int) -> tuple[int, int]:
@@ -129,15 +132,18 @@ def _jour(cal, inscription, jour, reservation, occupees, aujourd_hui, maintenant
     if reservation is not None and reservation.etat in Reservation.ETATS_POINTES:
         return Jour(jour, reservation.etat)
     if jour < aujourd_hui:
-        return Jour(jour, "passe", motif="réservé" if reservation else "")
+        return Jour(jour, "passe", motif=LIBELLES[reservation.etat] if reservation else "")
     # (closed days carry their reason as their whole label: "Vacances de Noël")
     fermeture = cal.motif_fermeture(jour)
+    if fermeture and reservation is not None:
+        # Closed after it was booked (the service cancels such bookings): say both.
+        return Jour(jour, reservation.etat, motif=f"jour fermé : {fermeture}")
     if fermeture:
         return Jour(jour, "ferme", motif=fermeture)
     if not inscription.date_debut <= jour <= inscription.date_fin:
         return Jour(jour, "hors_inscription")
     if reservation is not None:
-        refus = services.motif_refus_annulation(cal, jour, maintenant, False)
+        refus = services.motif_refus_annulation(cal, jour, maintenant, False, reservation.etat)
         return Jour(
             jour,
             reservation.etat,

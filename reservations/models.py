@@ -263,15 +263,20 @@ class SemaineType(models.Model):
 
     class Frequence(models.TextChoices):
         TOUTES = "toutes", "Toutes les semaines"
-        PAIRES = "paires", "Semaines paires"
-        IMPAIRES = "impaires", "Semaines impaires"
+        # Alternating custody: counted week by week from the pattern's first week, so the
+        # rhythm never breaks at a year with 53 ISO weeks.
+        UNE_SUR_DEUX = "une_sur_deux", "Une semaine sur deux, à partir de la première semaine"
+        UNE_SUR_DEUX_DECALEE = (
+            "une_sur_deux_decalee",
+            ("Une semaine sur deux, à partir de la deuxième semaine"),
+        )
 
     inscription = models.OneToOneField(
         Inscription, on_delete=models.CASCADE, related_name="semaine_type"
     )
     jours = models.JSONField("jours", default=list)
     frequence = models.CharField(
-        "fréquence", max_length=10, choices=Frequence, default=Frequence.TOUTES
+        "fréquence", max_length=24, choices=Frequence, default=Frequence.TOUTES
     )
     debut = models.DateField("du")
     fin = models.DateField("au")

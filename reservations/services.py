@@ -5,7 +5,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -123,11 +123,17 @@ def motif_refus_reservation(
 
 
 def motif_refus_annulation(
-    cal: Calendrier, jour: datetime.date, maintenant: datetime.datetime, par_le_service: bool
+    cal: Calendrier,
+    jour: datetime.date,
+    maintenant: datetime.datetime,
+    par_le_service: bool,
+    etat: str | None = None,
 ) -> str | None:
     if jour < timezone.localdate(maintenant):
         return "jour passé"
-    if par_le_service:
+    # Leaving a waiting list, or withdrawing a request staff have not validated yet,
+    # is always possible: it holds no confirmed place.
+    if par_le_service or etat in (Etat.ATTENTE, Etat.DEMANDEE):
         return None
     if not cal.parametres.annulation_autorisee:
         return "annulation non permise pour cette activité"
@@ -220,7 +226,7 @@ def _reserver(
             bilan.refuses.append((jour, motif))
         else:
             candidats.append(jour)
-    _verrouiller_journees(activite, candidats)
+    _verrouiller_journees(activite, candidats)  # already held when called from modifier
     # Read only once the days are locked: a concurrent booking has committed by now.
     existantes = set(
         Reservation.objects.actives()
@@ -246,7 +252,9 @@ def _reserver(
             "modifiee_le": maintenant,
             "modifiee_par": par,
         }
-        if places is None or occupees.get(jour, 0) < places:
+        file_vide = attente.get(jour, (0, 0))[0] == 0
+        # A free place goes to the waiting list first: newcomers never jump the queue.
+        if places is None or (occupees.get(jour, 0) < places and file_vide):
             occupees[jour] = occupees.get(jour, 0) + 1
             nouvelles.append(
                 Reservation(etat=Etat.DEMANDEE if a_valider else Etat.RESERVEE, **commun)
@@ -272,31 +280,39 @@ def _annuler(
     par_le_service: bool,
     maintenant,
 ) -> None:
-    candidats = []
-    for jour in jours:
-        motif = motif_refus_annulation(cal, jour, maintenant, par_le_service)
-        if motif:
-            bilan.refuses.append((jour, motif))
-        else:
-            candidats.append(jour)
-    _verrouiller_journees(inscription.activite, candidats)
+    """Cancel the child's bookings on those days (the days are locked by the caller)."""
     par_jour = {
         r.date: r
         for r in Reservation.objects.select_for_update()
         .actives()
-        .filter(enfant=inscription.enfant, activite=inscription.activite, date__in=candidats)
+        .filter(enfant=inscription.enfant, activite=inscription.activite, date__in=jours)
     }
     a_liberer = []
-    for jour in candidats:
+    for jour in jours:
         reservation = par_jour.get(jour)
         if reservation is None:
             continue  # nothing booked that day: nothing to cancel (a double submit)
         if reservation.etat in Reservation.ETATS_POINTES:
             bilan.refuses.append((jour, "présence déjà relevée"))
             continue
+        motif = motif_refus_annulation(cal, jour, maintenant, par_le_service, reservation.etat)
+        if motif:
+            bilan.refuses.append((jour, motif))
+            continue
         a_liberer.append(reservation)
         bilan.annules.append(jour)
     _liberer(a_liberer, cal, maintenant, par)
+    _clore_demandes_sans_objet({r.demande_id for r in a_liberer if r.demande_id})
+
+
+def _clore_demandes_sans_objet(demande_ids) -> None:
+    """A request for validation whose days were all cancelled leaves the staff queue."""
+    for demande in Demande.objects.filter(pk__in=demande_ids, statut=Demande.Statut.EN_ATTENTE):
+        if not demande.reservations.filter(etat=Etat.DEMANDEE).exists():
+            demande.statut = Demande.Statut.REFUSEE
+            demande.traitee_le = timezone.now()
+            demande.reponse = "Sans objet : les jours ont été annulés avant la décision."
+            demande.save(update_fields=["statut", "traitee_le", "reponse"])
 
 
 def modifier(
@@ -316,19 +332,60 @@ def modifier(
     a_reserver, a_annuler = sorted(set(a_reserver)), sorted(set(a_annuler))
     if not a_reserver and not a_annuler:
         raise ReservationError("Vous n'avez coché ni décoché aucun jour.")
-    tous = sorted(set(a_reserver) | set(a_annuler))
-    bilan = Bilan()
-    with transaction.atomic():
-        inscription = (
-            _inscription_validee(inscription)
-            if a_reserver
-            else (
-                Inscription.objects.select_related(
-                    "enfant", "famille", "activite__periode", "activite__site"
-                ).get(pk=inscription.pk)
+    try:
+        with transaction.atomic():
+            _delai_de_verrou()
+            return _modifier(
+                inscription,
+                a_reserver,
+                a_annuler,
+                par=par,
+                demandeur=demandeur,
+                source=source,
+                par_le_service=par_le_service,
+                maintenant=maintenant,
             )
-        )
-        cal = _charger(inscription, tous[0], tous[-1])
+    except OperationalError:
+        # A lock not obtained in time (opening-day rush) or a deadlock detected:
+        # nothing was written; the parent simply tries again.
+        raise ReservationError(
+            "Beaucoup de familles réservent en ce moment : rien n'a été "
+            "enregistré, réessayez dans un instant."
+        ) from None
+
+
+def _delai_de_verrou() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '10s'")
+
+
+def _modifier(
+    inscription, a_reserver, a_annuler, *, par, demandeur, source, par_le_service, maintenant
+) -> Bilan:
+    bilan = Bilan()
+    inscription = (
+        _inscription_validee(inscription)
+        if a_reserver
+        else Inscription.objects.select_related(
+            "enfant", "famille", "activite__periode", "activite__site"
+        ).get(pk=inscription.pk)
+    )
+    # Days outside the enrolment are refused before anything is loaded or locked.
+    dans_inscription = []
+    for jour in sorted(set(a_reserver) | set(a_annuler)):
+        if inscription.date_debut <= jour <= inscription.date_fin:
+            dans_inscription.append(jour)
+        elif jour in a_reserver:
+            bilan.refuses.append((jour, "hors des dates de l'inscription"))
+    a_reserver = [j for j in a_reserver if j in dans_inscription]
+    a_annuler = [j for j in a_annuler if j in dans_inscription]
+    nouvelles = []
+    if dans_inscription:
+        cal = _charger(inscription, dans_inscription[0], dans_inscription[-1])
+        # Every day of the submission locked at once, in date order: two parents swapping
+        # days, or a cancellation next to a booking, never wait on each other in a cycle.
+        _verrouiller_journees(inscription.activite, dans_inscription)
         if a_annuler:
             _annuler(
                 inscription,
@@ -339,7 +396,6 @@ def modifier(
                 par_le_service=par_le_service,
                 maintenant=maintenant,
             )
-        nouvelles = []
         if a_reserver:
             nouvelles = _reserver(
                 inscription,
@@ -351,13 +407,13 @@ def modifier(
                 par_le_service=par_le_service,
                 maintenant=maintenant,
             )
-        if bilan.a_change:
-            demande = _enregistrer_demande(
-                inscription, demandeur, bilan, bool(bilan.a_valider), maintenant
-            )
-            for reservation in nouvelles:
-                reservation.demande = demande
-        Reservation.objects.bulk_create(nouvelles)
+    if bilan.a_change:
+        demande = _enregistrer_demande(
+            inscription, demandeur, bilan, bool(bilan.a_valider), maintenant
+        )
+        for reservation in nouvelles:
+            reservation.demande = demande
+    Reservation.objects.bulk_create(nouvelles)
     return bilan
 
 
@@ -371,41 +427,122 @@ def annuler(inscription: Inscription, jours, **kwargs) -> Bilan:
     return modifier(inscription, a_annuler=jours, **kwargs)
 
 
-def _promouvoir(cal: Calendrier, jour: datetime.date, maintenant, par) -> Reservation | None:
-    """A place was freed: the first child on the waiting list gets it, at once."""
+def _promouvoir(cal: Calendrier, jour: datetime.date, maintenant, par) -> list[Reservation]:
+    """Places are free: the first children on the waiting list get them, at once (as many
+    as there are free places). Where bookings need staff validation, they become requests."""
     places = cal.places(jour)
     occupees = Reservation.objects.confirmees().filter(activite=cal.activite, date=jour).count()
-    if places is not None and occupees >= places:
-        return None
-    premier = (
+    libres = None if places is None else places - occupees
+    if libres is not None and libres <= 0:
+        return []
+    file = (
         Reservation.objects.select_for_update(of=("self",))
         .select_related("enfant", "inscription__famille", "activite__site")
         .filter(activite=cal.activite, date=jour, etat=Etat.ATTENTE)
         .order_by("rang_attente")
-        .first()
     )
-    if premier is None:
-        return None
-    premier.etat = Etat.RESERVEE
-    premier.rang_attente = None
-    premier.modifiee_le = maintenant
-    premier.modifiee_par = par
-    premier.save(update_fields=["etat", "rang_attente", "modifiee_le", "modifiee_par"])
-    Demande.objects.create(
-        famille=premier.inscription.famille,
-        type=Demande.Type.RESERVATION,
-        inscription=premier.inscription,
-        cree_le=maintenant,
-        statut=Demande.Statut.ACCEPTEE,
-        traitee_le=maintenant,
-        reponse="Place libérée : réservation confirmée.",
-        objet=(
-            f"{premier.enfant.prenom} {premier.enfant.nom} — {premier.activite.nom} : "
-            f"place obtenue le {_jj_mm(jour)} (liste d'attente)"
-        )[:250],
+    promus = list(file if libres is None else file[:libres])
+    a_valider = cal.parametres.validation_requise
+    for premier in promus:
+        demande = Demande.objects.create(
+            famille=premier.inscription.famille,
+            type=Demande.Type.RESERVATION,
+            inscription=premier.inscription,
+            cree_le=maintenant,
+            statut=Demande.Statut.EN_ATTENTE if a_valider else Demande.Statut.ACCEPTEE,
+            traitee_le=None if a_valider else maintenant,
+            reponse="" if a_valider else "Place libérée : réservation confirmée.",
+            objet=(
+                f"{premier.enfant.prenom} {premier.enfant.nom} — {premier.activite.nom} : "
+                f"place obtenue le {_jj_mm(jour)} (liste d'attente)"
+            )[:250],
+        )
+        premier.etat = Etat.DEMANDEE if a_valider else Etat.RESERVEE
+        premier.rang_attente = None
+        premier.demande = demande
+        premier.modifiee_le = maintenant
+        premier.modifiee_par = par
+        premier.save(
+            update_fields=["etat", "rang_attente", "demande", "modifiee_le", "modifiee_par"]
+        )
+        emails.place_obtenue(premier)
+    return promus
+
+
+def promouvoir_les_listes_d_attente(activite, agent=None) -> int:
+    """After staff add places: give them to the waiting lists of the coming days."""
+    maintenant = timezone.now()
+    jours = sorted(
+        set(
+            Reservation.objects.filter(
+                activite=activite, etat=Etat.ATTENTE, date__gte=timezone.localdate(maintenant)
+            ).values_list("date", flat=True)
+        )
     )
-    emails.place_obtenue(premier)
-    return premier
+    if not jours:
+        return 0
+    with transaction.atomic():
+        _delai_de_verrou()
+        cal = Calendrier.charger(activite, jours[0], jours[-1])
+        _verrouiller_journees(activite, jours)
+        return sum(
+            len(_promouvoir(cal, jour, maintenant, agent))
+            for jour in jours
+            if not cal.motif_fermeture(jour)
+        )
+
+
+def annuler_les_jours_fermes(activite, agent=None) -> int:
+    """Staff closed days that were booked (strike, works, holidays entered late): the
+    bookings are cancelled, and each family is told (timeline and e-mail)."""
+    maintenant = timezone.now()
+    actives = list(
+        Reservation.objects.filter(
+            activite=activite,
+            date__gte=timezone.localdate(maintenant),
+            etat__in=[Etat.RESERVEE, Etat.DEMANDEE, Etat.ATTENTE],
+        ).values_list("date", flat=True)
+    )
+    if not actives:
+        return 0
+    with transaction.atomic():
+        _delai_de_verrou()
+        cal = Calendrier.charger(activite, min(actives), max(actives))
+        fermes = sorted({j for j in actives if cal.motif_fermeture(j)})
+        if not fermes:
+            return 0
+        _verrouiller_journees(activite, fermes)
+        reservations = list(
+            Reservation.objects.select_for_update(of=("self",))
+            .select_related("enfant", "inscription__famille", "activite")
+            .filter(
+                activite=activite,
+                date__in=fermes,
+                etat__in=[Etat.RESERVEE, Etat.DEMANDEE, Etat.ATTENTE],
+            )
+        )
+        for r in reservations:
+            r.etat, r.rang_attente = Etat.ANNULEE, None
+            r.modifiee_le, r.modifiee_par = maintenant, agent
+            r.save(update_fields=["etat", "rang_attente", "modifiee_le", "modifiee_par"])
+            motif = cal.motif_fermeture(r.date)
+            Demande.objects.create(
+                famille=r.inscription.famille,
+                type=Demande.Type.RESERVATION,
+                inscription=r.inscription,
+                cree_le=maintenant,
+                statut=Demande.Statut.ACCEPTEE,
+                traitee_le=maintenant,
+                traitee_par=agent,
+                reponse=f"Jour fermé ({motif}) : réservation annulée par le service.",
+                objet=(
+                    f"{r.enfant.prenom} {r.enfant.nom} — {r.activite.nom} : "
+                    f"{_jj_mm(r.date)} annulé (fermeture)"
+                )[:250],
+            )
+            emails.jour_ferme(r, motif)
+        _clore_demandes_sans_objet({r.demande_id for r in reservations if r.demande_id})
+        return len(reservations)
 
 
 def _liberer(reservations: list[Reservation], cal: Calendrier, maintenant, par) -> None:
@@ -432,16 +569,24 @@ def accepter_depuis_demande(demande: Demande, agent) -> None:
 
 def refuser_depuis_demande(demande: Demande, agent, motif: str) -> None:
     maintenant = timezone.now()
+    # Same lock order as every booking: the days first, then the bookings.
+    jours = sorted(
+        set(
+            Reservation.objects.filter(
+                demande=demande, etat__in=[Etat.DEMANDEE, Etat.ATTENTE]
+            ).values_list("date", flat=True)
+        )
+    )
+    if not jours:
+        return
+    inscription = demande.inscription
+    cal = _charger(inscription, jours[0], jours[-1])
+    _verrouiller_journees(inscription.activite, jours)
     reservations = list(
         Reservation.objects.select_for_update()
         .filter(demande=demande, etat__in=[Etat.DEMANDEE, Etat.ATTENTE])
         .order_by("date")
     )
-    if not reservations:
-        return
-    inscription = demande.inscription
-    cal = _charger(inscription, reservations[0].date, reservations[-1].date)
-    _verrouiller_journees(inscription.activite, [r.date for r in reservations])
     _liberer(reservations, cal, maintenant, agent)
 
 
@@ -480,11 +625,13 @@ def pointer(reservation_ids, etat: str, agent) -> tuple[int, list[str]]:
 def dates_semaine_type(
     jours: list[int], frequence: str, debut: datetime.date, fin: datetime.date
 ) -> list[datetime.date]:
+    premier_lundi = debut - datetime.timedelta(days=debut.weekday())
+
     def semaine_retenue(jour: datetime.date) -> bool:
         if frequence == SemaineType.Frequence.TOUTES:
             return True
-        paire = jour.isocalendar().week % 2 == 0
-        return paire == (frequence == SemaineType.Frequence.PAIRES)
+        rang = (jour - premier_lundi).days // 7
+        return rang % 2 == (0 if frequence == SemaineType.Frequence.UNE_SUR_DEUX else 1)
 
     return [j for j in jours_entre(debut, fin) if j.weekday() in jours and semaine_retenue(j)]
 
@@ -494,6 +641,8 @@ def _verifier_semaine_type(inscription: Inscription, jours, debut, fin) -> None:
         raise ReservationError("Cochez au moins un jour de la semaine.", field="jours")
     if fin < debut:
         raise ReservationError("La date de fin doit suivre la date de début.", field="fin")
+    if debut < timezone.localdate():
+        raise ReservationError("La date de début ne peut pas être passée.", field="debut")
     if debut < inscription.date_debut or fin > inscription.date_fin:
         raise ReservationError(
             f"Les dates doivent être comprises dans celles de l'inscription, du "

@@ -118,6 +118,17 @@ def _enregistrer_calendrier(request, inscription, annee, mois) -> HttpResponse:
     # is a booking (the service re-checks every rule, whatever the page showed).
     a_reserver = coches - actives
     a_annuler = (affiches - coches) & actives
+    if not a_reserver and not a_annuler:
+        # A form sent twice: the first one did the work; say what stands.
+        deja = len(coches & actives)
+        messages.info(
+            request,
+            f"Aucun changement : {deja} jour{'s' if deja > 1 else ''} "
+            f"déjà réservé{'s' if deja > 1 else ''}."
+            if deja
+            else "Vous n'avez coché ni décoché aucun jour.",
+        )
+        return retour
     try:
         bilan = services.modifier(
             inscription, a_reserver, a_annuler, par=request.user, demandeur=request.responsable

@@ -3,6 +3,7 @@ import io
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from reservations import services
@@ -94,3 +95,74 @@ def test_staff_book_for_a_family_through_the_same_rules(client_agent, parent, ca
     # Deadlines are waived for staff (30/11 is past J-2), closed days are not (Wednesday).
     assert "1 jour réservé, 1 refusé (fermé (pas d&#x27;accueil ce jour) le 02/12)" in html
     assert list(Reservation.objects.values_list("date", flat=True)) == [D(2026, 11, 30)]
+
+
+def test_the_csv_export_neutralises_formulas(client_agent, parent, cantine):
+    inscription = inscrire(parent.famille, cantine, "Léa", allergies='=HYPERLINK("x")')
+    services.reserver(inscription, [D(2026, 12, 3)])
+    response = client_agent.get(
+        LISTE, {"activite": cantine.pk, "date": "2026-12-03", "format": "csv"}
+    )
+    assert "\"'=HYPERLINK" in response.content.decode("utf-8-sig")
+
+
+def test_staff_override_places_on_a_day_that_already_has_bookings(client_agent, parent, cantine):
+    from reservations.models import Journee
+
+    services.reserver(inscrire(parent.famille, cantine), [D(2026, 12, 3)])
+    assert Journee.objects.filter(activite=cantine, date=D(2026, 12, 3)).exists()
+    formset = client_agent.get(
+        reverse("admin:inscriptions_activite_change", args=[cantine.pk])
+    ).context["inline_admin_formsets"]
+    data = {}
+    for inline in formset:
+        fs = inline.formset
+        data.update({f"{fs.prefix}-{k}": v for k, v in fs.management_form.initial.items()})
+        for i, form in enumerate(fs.forms):
+            for name, field in form.fields.items():
+                value = form.initial.get(name, field.initial)
+                if value is None or value is False:
+                    continue
+                key = f"{fs.prefix}-{i}-{name}"
+                if isinstance(value, list):
+                    data[key] = [str(v) for v in value]
+                elif hasattr(value, "pk"):
+                    data[key] = value.pk
+                else:
+                    data[key] = str(value)
+    admin_form = (
+        client_agent.get(reverse("admin:inscriptions_activite_change", args=[cantine.pk]))
+        .context["adminform"]
+        .form
+    )
+    for name in admin_form.fields:
+        value = admin_form.initial.get(name)
+        if value in (None, False):
+            continue
+        if isinstance(value, list):
+            data[name] = [str(v) for v in value]
+        elif hasattr(value, "isoformat") and hasattr(value, "hour"):
+            local = timezone.localtime(value)
+            data[f"{name}_0"], data[f"{name}_1"] = (
+                local.date().isoformat(),
+                local.strftime("%H:%M:%S"),
+            )
+        else:
+            data[name] = str(getattr(value, "pk", value))
+    prefixe = next(i.formset.prefix for i in formset if i.formset.model.__name__ == "Journee")
+    data[f"{prefixe}-TOTAL_FORMS"] = "1"
+    data.update(
+        {
+            f"{prefixe}-0-date": "2026-12-03",
+            f"{prefixe}-0-fermee": "on",
+            f"{prefixe}-0-motif": "Grève",
+        }
+    )
+    response = client_agent.post(
+        reverse("admin:inscriptions_activite_change", args=[cantine.pk]), data, follow=True
+    )
+    assert response.status_code == 200
+    assert "désormais fermés" in response.content.decode(), response.content.decode()[:3000]
+    journee = Journee.objects.get(activite=cantine, date=D(2026, 12, 3))
+    assert (journee.fermee, journee.motif) == (True, "Grève")
+    assert not Reservation.objects.actives().exists()

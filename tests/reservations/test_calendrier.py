@@ -39,7 +39,7 @@ def test_each_day_shows_its_state_with_a_readable_label(
     assert champs_sans_label(html) == []
     assert "jeudi 3 décembre 2026 : réservé" in html
     assert "jeudi 10 décembre 2026 : complet : liste d&#x27;attente" in html
-    assert "mardi 1 décembre 2026 : libre" in html
+    assert "mardi 1 décembre 2026 : libre, 2 places" in html
     assert "mercredi 2 décembre 2026 : pas d&#x27;accueil ce jour" in html
     assert "lundi 21 décembre 2026 : Vacances de Noël" in html
     assert "vendredi 25 décembre 2026 : férié : Noël" in html
@@ -94,7 +94,7 @@ def test_a_double_submitted_form_books_once(client_parent, inscription):
     data = {"affiches": ["2026-12-04"], "jours": ["2026-12-04"]}
     client_parent.post(_url(inscription), data)
     response = client_parent.post(_url(inscription), data, follow=True)
-    assert "Vous n&#x27;avez coché ni décoché aucun jour." in response.content.decode()
+    assert "Aucun changement : 1 jour déjà réservé." in response.content.decode()
     assert Reservation.objects.count() == 1
 
 

@@ -73,3 +73,37 @@ def test_with_the_lock_exactly_the_places_are_booked(cantine):
     attente = Reservation.objects.filter(date=JOUR, etat=Reservation.Etat.ATTENTE)
     assert attente.count() == PARENTS - 2
     assert sorted(attente.values_list("rang_attente", flat=True)) == list(range(1, PARENTS - 1))
+
+
+def test_two_parents_swapping_days_at_once_never_deadlock(parent, etranger, cantine):
+    """A cancels the 3rd and books the 4th while B does the reverse."""
+    a = inscrire(parent.famille, cantine, "A")
+    b = inscrire(etranger.famille, cantine, "B")
+    troisieme, quatrieme = datetime.date(2026, 12, 3), datetime.date(2026, 12, 4)
+    services.reserver(a, [troisieme])
+    services.reserver(b, [quatrieme])
+    depart = threading.Barrier(2)
+    erreurs = []
+
+    def echanger(inscription, annule, reserve):
+        try:
+            depart.wait()
+            for _ in range(5):
+                services.modifier(inscription, [reserve], [annule])
+                services.modifier(inscription, [annule], [reserve])
+        except Exception as exc:  # noqa: BLE001
+            erreurs.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=echanger, args=(a, troisieme, quatrieme)),
+        threading.Thread(target=echanger, args=(b, quatrieme, troisieme)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert erreurs == []
+    for jour in (troisieme, quatrieme):
+        assert Reservation.objects.confirmees().filter(date=jour).count() <= 2

@@ -190,7 +190,9 @@ def test_refusing_a_booking_request_frees_the_places(parent, etranger, agent, ca
     demande = Demande.objects.get(inscription=a, type=Demande.Type.RESERVATION)
     portail_services.refuser_demande(demande.pk, agent, "Pas de place en cuisine")
     assert _etats(a) == {}
-    assert _etats(b) == {D(2026, 12, 3): Etat.RESERVEE}
+    # The freed place goes to the first in line, still subject to staff validation.
+    assert _etats(b) == {D(2026, 12, 3): Etat.DEMANDEE}
+    assert Demande.objects.get(inscription=b, statut=Demande.Statut.EN_ATTENTE)
 
 
 def test_attendance_is_marked_by_staff_on_the_day(agent, inscription, horloge):
@@ -217,14 +219,12 @@ class TestSemaineType:
         assert len(lignes) == 8
         assert not Reservation.objects.exists()
 
-    def test_even_and_odd_weeks_for_alternating_custody(self, inscription):
-        paires = services.dates_semaine_type([0], "paires", D(2026, 11, 30), D(2026, 12, 31))
-        impaires = services.dates_semaine_type([0], "impaires", D(2026, 11, 30), D(2026, 12, 31))
-        assert all(d.isocalendar().week % 2 == 0 for d in paires)
-        assert all(d.isocalendar().week % 2 == 1 for d in impaires)
-        assert sorted(paires + impaires) == services.dates_semaine_type(
-            [0], "toutes", D(2026, 11, 30), D(2026, 12, 31)
-        )
+    def test_every_other_week_for_alternating_custody_across_new_year(self, inscription):
+        # 2026 has 53 ISO weeks: the rhythm must not break on 4 January 2027.
+        a = services.dates_semaine_type([0], "une_sur_deux", D(2026, 12, 7), D(2027, 1, 31))
+        b = services.dates_semaine_type([0], "une_sur_deux_decalee", D(2026, 12, 7), D(2027, 1, 31))
+        assert a == [D(2026, 12, 7), D(2026, 12, 21), D(2027, 1, 4), D(2027, 1, 18)]
+        assert b == [D(2026, 12, 14), D(2026, 12, 28), D(2027, 1, 11), D(2027, 1, 25)]
 
     def test_applying_books_a_whole_year_in_one_go_and_stores_the_pattern(
         self, parent, cantine, inscription
@@ -264,3 +264,63 @@ class TestSemaineType:
                 inscription, [], "toutes", D(2026, 12, 1), D(2027, 1, 1)
             )
         assert not Reservation.objects.exists()
+
+
+def test_closing_a_booked_day_cancels_it_and_tells_the_family(
+    parent, inscription, cantine, django_capture_on_commit_callbacks, mailoutbox
+):
+    services.reserver(inscription, [D(2026, 12, 10), D(2026, 12, 11)])
+    Fermeture.objects.create(
+        activite=cantine, debut=D(2026, 12, 10), fin=D(2026, 12, 10), motif="Grève"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.annuler_les_jours_fermes(cantine) == 1
+    assert _etats(inscription) == {D(2026, 12, 11): Etat.RESERVEE}
+    assert "fermé le jeudi 10 décembre" in mailoutbox[0].subject
+    assert Demande.objects.filter(objet__contains="10/12 annulé (fermeture)").exists()
+
+
+def test_added_places_go_to_the_waiting_list_first(parent, etranger, cantine):
+    premiers = [inscrire(parent.famille, cantine, p) for p in ("A", "B", "C")]
+    for i in premiers:
+        services.reserver(i, [D(2026, 12, 3)])
+    assert _etats(premiers[2]) == {D(2026, 12, 3): Etat.ATTENTE}
+    ParametresReservation.objects.filter(activite=cantine).update(places_par_jour=3)
+    nouveau = inscrire(etranger.famille, cantine, "Nouveau")
+    # Before staff run the promotion, a newcomer still queues behind the waiting child.
+    assert services.reserver(nouveau, [D(2026, 12, 3)]).attente == [(D(2026, 12, 3), 2)]
+    assert services.promouvoir_les_listes_d_attente(cantine) == 1
+    assert _etats(premiers[2]) == {D(2026, 12, 3): Etat.RESERVEE}
+    assert _etats(nouveau) == {D(2026, 12, 3): Etat.ATTENTE}
+
+
+def test_a_waiting_list_can_be_left_even_when_cancelling_is_forbidden(parent, etranger, cantine):
+    ParametresReservation.objects.filter(activite=cantine).update(
+        annulation_autorisee=False, places_par_jour=0
+    )
+    attente = inscrire(parent.famille, cantine)
+    services.reserver(attente, [D(2026, 12, 3)])
+    assert services.annuler(attente, [D(2026, 12, 3)]).annules == [D(2026, 12, 3)]
+
+
+def test_cancelling_days_awaiting_validation_closes_the_request(parent, inscription, cantine):
+    ParametresReservation.objects.filter(activite=cantine).update(validation_requise=True)
+    services.reserver(inscription, [D(2026, 12, 3)], demandeur=parent)
+    demande = Demande.objects.get(type=Demande.Type.RESERVATION)
+    services.annuler(inscription, [D(2026, 12, 3)])
+    demande.refresh_from_db()
+    assert not demande.est_en_attente
+    assert "Sans objet" in demande.reponse
+
+
+def test_a_start_in_the_past_is_refused_for_a_pattern(inscription):
+    with pytest.raises(DomainError, match="ne peut pas être passée"):
+        services.apercu_semaine_type(inscription, [0], "toutes", D(2026, 9, 7), D(2026, 12, 1))
+
+
+def test_far_away_forged_dates_are_refused_without_loading_them(
+    inscription, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(6):
+        bilan = services.reserver(inscription, [D(1, 1, 1), D(9999, 12, 31)])
+    assert {m for _, m in bilan.refuses} == {"hors des dates de l'inscription"}
