@@ -59,6 +59,7 @@ check: lint migrations-check test
 ## make bench: benchmarks on the 10 000-household demo town (numbers for docs/performance.md)
 bench: install var
 	$(BIN)/python bench/reservations.py
+	$(BIN)/python bench/facturation.py
 
 clean:
 	rm -rf $(VENV) var

@@ -149,13 +149,51 @@ def _inviter(modeladmin, request, responsables):
     )
 
 
+@admin.action(description="Facturer un mois pour ces familles", permissions=["change"])
+def facturer_familles(modeladmin, request, queryset):
+    from django.contrib.admin import helpers
+    from django.template.response import TemplateResponse
+
+    from comptes.admin import MoisForm
+    from comptes.errors import DomainError
+    from comptes.services import finances
+
+    form = MoisForm(request.POST if "confirmer" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        mois = form.cleaned_data["mois"]
+        try:
+            bilan = finances.facturer_mois(mois, familles=queryset, agent=request.user)
+        except DomainError as exc:
+            modeladmin.message_user(request, exc.message, messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request,
+                f"{bilan['factures']} facture(s) émise(s) pour {mois:%m/%Y}, "
+                f"{finances.euros(bilan['total'])} au total.",
+                messages.SUCCESS,
+            )
+        return None
+    return TemplateResponse(
+        request,
+        "admin/familles/famille/facturer.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Facturer un mois",
+            "familles": queryset,
+            "form": form,
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
 @admin.register(Famille)
 class FamilleAdmin(admin.ModelAdmin):
     list_display = ["nom", "ville", "numero_allocataire", "nb_responsables", "nb_enfants"]
     search_fields = ["nom", "responsables__nom", "responsables__user__email", "numero_allocataire"]
     list_filter = ["regime", "ville"]
     inlines = [ResponsableInline, RattachementInline]
-    actions = [inviter_responsables_familles]
+    actions = [inviter_responsables_familles, facturer_familles]
     fieldsets = (
         (None, {"fields": ("nom",)}),
         (
@@ -164,7 +202,13 @@ class FamilleAdmin(admin.ModelAdmin):
         ),
         (
             "Allocations familiales",
-            {"fields": (("regime", "numero_allocataire"), "nombre_enfants_a_charge")},
+            {
+                "fields": (
+                    ("regime", "numero_allocataire"),
+                    ("nombre_enfants_a_charge", "nombre_enfants_handicapes"),
+                    "hors_commune",
+                )
+            },
         ),
     )
 

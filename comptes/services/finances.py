@@ -212,6 +212,7 @@ def facturer_mois(mois: datetime.date, familles=None, agent=None) -> dict:
     """Invoice a month for every household (or a chosen few): one line per child,
     activity and day. Running it twice, or twice at once, creates nothing new."""
     from familles.models import Famille
+    from inscriptions.models import Activite
     from reservations.delais import RegleDelai
     from reservations.models import Reservation
 
@@ -230,7 +231,8 @@ def facturer_mois(mois: datetime.date, familles=None, agent=None) -> dict:
                 "famille_id", flat=True
             )
         )
-        reservations = (
+        # Plain rows, not model instances: a whole town is some 200 000 days.
+        jours = (
             Reservation.objects.filter(
                 date__range=(mois, fin),
                 etat__in=[
@@ -240,19 +242,26 @@ def facturer_mois(mois: datetime.date, familles=None, agent=None) -> dict:
                 ],
             )
             .exclude(inscription__famille_id__in=deja)
-            .select_related(
-                "enfant",
-                "inscription",
-                "activite__site",
-                "activite__tarif",
-                "activite__parametres_reservation",
-            )
             .order_by("inscription__famille_id", "date", "enfant__prenom")
         )
         if familles is not None:
-            reservations = reservations.filter(inscription__famille__in=familles)
-        reservations = list(reservations)
-        ids_familles = {r.inscription.famille_id for r in reservations}
+            jours = jours.filter(inscription__famille__in=familles)
+        jours = list(
+            jours.values_list(
+                "pk",
+                "inscription_id",
+                "inscription__famille_id",
+                "enfant__prenom",
+                "enfant__nom",
+                "activite_id",
+                "date",
+                "etat",
+                "source",
+                "sans_reservation",
+                "cree_le",
+            )
+        )
+        ids_familles = {j[2] for j in jours}
         quotients = defaultdict(list)
         for q in QuotientFamilial.objects.filter(
             famille_id__in=ids_familles, depuis__lte=fin
@@ -261,33 +270,54 @@ def facturer_mois(mois: datetime.date, familles=None, agent=None) -> dict:
         tranches = defaultdict(list)
         for t in TrancheTarif.objects.order_by("qf_min"):
             tranches[t.tarif_id].append(t)
+        activites = {
+            a.pk: a
+            for a in Activite.objects.filter(pk__in={j[5] for j in jours}).select_related(
+                "site", "tarif", "parametres_reservation"
+            )
+        }
         familles_par_id = Famille.objects.in_bulk(ids_familles)
         lignes_par_famille, sans_tarif = defaultdict(list), set()
-        for r in reservations:
-            tarif = getattr(r.activite, "tarif", None)
+        for (
+            pk,
+            inscription_id,
+            famille_id,
+            prenom,
+            nom,
+            activite_id,
+            jour,
+            etat,
+            source,
+            sans_reservation,
+            cree_le,
+        ) in jours:
+            activite = activites[activite_id]
+            tarif = getattr(activite, "tarif", None)
             if tarif is None:
-                sans_tarif.add(f"{r.activite.nom} ({r.activite.site.nom})")
+                sans_tarif.add(f"{activite.nom} ({activite.site.nom})")
                 continue
-            famille = familles_par_id[r.inscription.famille_id]
-            qf = quotient_au(quotients[famille.pk], r.date)
+            famille = familles_par_id[famille_id]
+            qf = quotient_au(quotients[famille_id], jour)
             prix = prix_unitaire(
                 tarif, tranches[tarif.pk], qf.valeur if qf else None, famille.hors_commune
             )
             supplement, detail = ZERO, tarif.get_unite_display()
-            if r.sans_reservation:
+            if sans_reservation:
                 supplement, detail = tarif.forfait_sans_reservation, "présence sans réservation"
-            elif tarif.majoration_retard and _reservee_en_retard(r, RegleDelai):
+            elif tarif.majoration_retard and _reservee_en_retard(
+                activite, jour, source, cree_le, RegleDelai
+            ):
                 supplement = arrondi(prix * tarif.majoration_retard / 100)
                 detail = f"réservation tardive (+{tarif.majoration_retard} %)"
-            if r.etat == Reservation.Etat.ABSENT:
+            if etat == Reservation.Etat.ABSENT:
                 detail = f"{detail}, absence non justifiée"
-            lignes_par_famille[famille.pk].append(
+            lignes_par_famille[famille_id].append(
                 LigneFacture(
-                    reservation=r,
-                    inscription=r.inscription,
-                    date=r.date,
-                    enfant=f"{r.enfant.prenom} {r.enfant.nom}",
-                    activite=f"{r.activite.nom} — {r.activite.site.nom}",
+                    reservation_id=pk,
+                    inscription_id=inscription_id,
+                    date=jour,
+                    enfant=f"{prenom} {nom}",
+                    activite=f"{activite.nom} — {activite.site.nom}",
                     libelle=detail,
                     quotient=qf.valeur if qf else None,
                     prix_unitaire=prix,
@@ -320,17 +350,18 @@ def facturer_mois(mois: datetime.date, familles=None, agent=None) -> dict:
         toutes = []
         for facture in factures:
             for ligne in lignes_par_famille[facture.famille_id]:
-                ligne.facture = facture
+                ligne.facture_id = facture.pk
                 toutes.append(ligne)
-        LigneFacture.objects.bulk_create(toutes, batch_size=2000)
+        LigneFacture.objects.bulk_create(toutes, batch_size=5000)
         compteur.save(update_fields=["dernier"])
         _notifier(factures)
     return _bilan_facturation(len(factures), sum((f.montant for f in factures), ZERO), sans_tarif)
 
 
-def _reservee_en_retard(reservation, RegleDelai) -> bool:
-    parametres = getattr(reservation.activite, "parametres_reservation", None)
-    if parametres is None or reservation.source != "service":
+def _reservee_en_retard(activite, jour, source, cree_le, RegleDelai) -> bool:
+    """Booked by staff after the booking deadline (parents cannot book that late)."""
+    parametres = getattr(activite, "parametres_reservation", None)
+    if parametres is None or source != "service":
         return False
     regle = RegleDelai(
         parametres.reservation_mode,
@@ -340,7 +371,7 @@ def _reservee_en_retard(reservation, RegleDelai) -> bool:
         parametres.reservation_sans_weekend,
         parametres.reservation_sans_feries,
     )
-    return regle.depasse(reservation.date, reservation.cree_le)
+    return regle.depasse(jour, cree_le)
 
 
 def _destinataire(famille) -> dict:

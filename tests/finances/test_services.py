@@ -242,3 +242,31 @@ def test_the_tax_certificate_counts_paid_childcare_of_under_sixes(parent, agent,
     montants = finances.frais_de_garde(parent.famille, 2026)
     assert [(m["enfant"].prenom, m["montant"]) for m in montants] == [("Petit", E("4.50"))]
     assert LigneFacture.objects.count() == 2
+
+
+def test_staff_invoice_chosen_households_from_the_admin(
+    client_agent, parent, etranger, cantine, inscription
+):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from django.urls import reverse
+
+    _tarif(cantine)
+    _jour(inscription, D(2026, 10, 1))
+    _jour(inscrire(etranger.famille, cantine, "Autre"), D(2026, 10, 1))
+    response = client_agent.post(
+        reverse("admin:familles_famille_changelist"),
+        {
+            "action": "facturer_familles",
+            ACTION_CHECKBOX_NAME: [parent.famille.pk],
+            "confirmer": "1",
+            "mois": "2026-10",
+        },
+        follow=True,
+    )
+    assert "1 facture(s) émise(s) pour 10/2026, 4,50 € au total." in response.content.decode()
+    assert list(Facture.objects.values_list("famille", flat=True)) == [parent.famille.pk]
+    page = client_agent.post(
+        reverse("admin:comptes_facturer"), {"mois": "2026-10"}, follow=True
+    ).content.decode()
+    assert "1 facture(s) émise(s)" in page  # the other household, once
+    assert Facture.objects.count() == 2

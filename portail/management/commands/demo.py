@@ -32,6 +32,7 @@ class Command(BaseCommand):
         if familles < 0:
             raise CommandError("--familles doit être un nombre positif.")
         debut = time.monotonic()
+        demo.creer_catalogue()  # also completes an older demo (calendars, tariffs)
         crees = demo.creer_comptes_connus()
         ajoutees = demo.generer_familles(familles)
         duree = time.monotonic() - debut
