@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from comptes.errors import DomainError
@@ -70,6 +71,10 @@ def ajouter_enfant(
     with transaction.atomic():
         enfant.save()
         Rattachement.objects.create(enfant=enfant, famille=responsable.famille)
+        # The declared count (used for the quotient's parts) follows; staff may correct it.
+        Famille.objects.filter(pk=responsable.famille_id).update(
+            nombre_enfants_a_charge=F("nombre_enfants_a_charge") + 1
+        )
         for personne in personnes:
             personne.enfant = enfant
         PersonneAutorisee.objects.bulk_create(personnes)

@@ -49,6 +49,8 @@ def test_it_adds_a_child_to_the_household_and_the_timeline(client_parent, parent
     assert enfant.prenom == "Jules"
     personne = enfant.personnes_autorisees.get()
     assert personne.telephone == "06 11 22 33 44"
+    parent.famille.refresh_from_db()
+    assert parent.famille.nombre_enfants_a_charge == 1
     demande = Demande.objects.get(famille=parent.famille)
     assert demande.type == Demande.Type.ENFANT_AJOUT
     assert demande.statut == Demande.Statut.ACCEPTEE
