@@ -28,6 +28,7 @@ def _donnees():
         "regime": "caf",
         "numero_allocataire": "",
         "nombre_enfants_a_charge": "0",
+        "nombre_enfants_handicapes": "0",
         "responsables-TOTAL_FORMS": "1",
         "responsables-INITIAL_FORMS": "0",
         "responsables-MIN_NUM_FORMS": "0",
