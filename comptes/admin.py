@@ -114,7 +114,9 @@ class CourrielAdmin(admin.ModelAdmin):
 
 # --- financial side ---------------------------------------------------------------------
 
-from django.shortcuts import redirect  # noqa: E402
+from django.core.exceptions import PermissionDenied  # noqa: E402
+from django.http import Http404, HttpResponse  # noqa: E402
+from django.shortcuts import get_object_or_404, redirect  # noqa: E402
 from django.template.response import TemplateResponse  # noqa: E402
 from django.urls import path, reverse  # noqa: E402
 from django.utils.html import format_html  # noqa: E402
@@ -282,14 +284,17 @@ class FactureAdmin(admin.ModelAdmin):
         )
 
     def pdf_view(self, request, pk):
-        if not Facture.objects.filter(pk=pk).exists():
-            return redirect("admin:comptes_facture_changelist")
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        get_object_or_404(Facture.objects.defer("pdf"), pk=pk)
         return _pdf_facture(pk)
 
     def avoir_view(self, request, pk):
-        facture = Facture.objects.get(pk=pk)
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        facture = get_object_or_404(Facture.objects.defer("pdf"), pk=pk)
         form = AvoirForm(request.POST or None)
-        if request.method == "POST" and form.is_valid() and self.has_change_permission(request):
+        if request.method == "POST" and form.is_valid():
             try:
                 avoir = finances.creer_avoir(
                     facture, form.cleaned_data["montant"], form.cleaned_data["motif"], request.user
@@ -440,7 +445,53 @@ class QuotientAdmin(admin.ModelAdmin):
 
 @admin.register(Revenu)
 class RevenuAdmin(admin.ModelAdmin):
-    list_display = ["famille", "annee", "montant_annuel", "valide", "declare_le", "justificatif"]
+    """Proofs are never served publicly: staff open them through this admin only."""
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/justificatif/",
+                self.admin_site.admin_view(self.justificatif_view),
+                name="comptes_revenu_justificatif",
+            ),
+            *super().get_urls(),
+        ]
+
+    def justificatif_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        revenu = get_object_or_404(Revenu, pk=pk)
+        if not revenu.justificatif:
+            raise Http404
+        nature = {"PDF": "application/pdf", "JPEG": "image/jpeg", "PNG": "image/png"}
+        with revenu.justificatif.open("rb") as fichier:
+            contenu = fichier.read()
+        type_ = nature.get(
+            next((n for sig, n in finances.SIGNATURES.items() if contenu.startswith(sig)), ""),
+            "application/octet-stream",
+        )
+        return HttpResponse(
+            contenu,
+            content_type=type_,
+            headers={"Content-Disposition": "inline", "X-Content-Type-Options": "nosniff"},
+        )
+
+    @admin.display(description="justificatif")
+    def justificatif_lien(self, obj):
+        if not obj.justificatif:
+            return "—"
+        return format_html(
+            '<a href="{}">Ouvrir</a>', reverse("admin:comptes_revenu_justificatif", args=[obj.pk])
+        )
+
+    list_display = [
+        "famille",
+        "annee",
+        "montant_annuel",
+        "valide",
+        "declare_le",
+        "justificatif_lien",
+    ]
     list_filter = ["valide", "annee"]
     list_select_related = ["famille"]
     search_fields = ["famille__nom"]
@@ -448,7 +499,7 @@ class RevenuAdmin(admin.ModelAdmin):
         "famille",
         "annee",
         "montant_annuel",
-        "justificatif",
+        "justificatif_lien",
         "declare_le",
         "demande",
         "valide",

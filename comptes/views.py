@@ -93,11 +93,13 @@ def mon_compte(request: HttpRequest) -> HttpResponse:
             "credit": -solde,
             "quotient": finances.quotient_au(quotients, aujourd_hui),
             "quotient_a_venir": next((q for q in quotients if q.depuis > aujourd_hui), None),
-            "revenus": Revenu.objects.filter(famille=famille)[:3],
+            "revenus": Revenu.objects.filter(famille=famille).select_related("demande")[:3],
             "enfants": Enfant.objects.for_famille(famille),
             "factures": factures,
             "paiements": Paiement.objects.filter(famille=famille).select_related("facture")[:20],
-            "detail": _detail_par_inscription(famille, factures, payes),
+            "detail": _detail_par_inscription(
+                famille, factures, finances.paiements_par_facture(factures)
+            ),
             "paiement_en_ligne": settings.PAIEMENT_EN_LIGNE_ACTIF,
             "annees_fiscales": sorted({f.mois.year for f in factures}, reverse=True),
         },
@@ -181,12 +183,15 @@ def payer_en_ligne(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(url)
 
 
-@responsable_required
+@csrf_exempt
 def retour_paiement(request: HttpRequest) -> HttpResponse:
+    """The parent back from the bank (GET or POST depending on the bank, and possibly
+    without the session cookie): process the answer, then show Mon compte."""
     from comptes.models import TransactionEnLigne
 
+    chaine = request.META.get("QUERY_STRING", "") or request.body.decode("utf-8", "replace")
     try:
-        operation = finances.traiter_retour_banque(request.META.get("QUERY_STRING", ""))
+        operation = finances.traiter_retour_banque(chaine)
     except finances.FinanceError as exc:
         messages.error(request, exc.message)
     else:
@@ -233,6 +238,8 @@ def banque_de_test(request: HttpRequest) -> HttpResponse:
 
 @responsable_required
 def attestation_fiscale(request: HttpRequest, annee: int) -> HttpResponse:
+    if not 2000 <= annee <= timezone.localdate().year:
+        raise Http404
     famille = request.responsable.famille
     montants = finances.frais_de_garde(famille, annee)
     html = render_to_string(

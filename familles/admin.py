@@ -149,7 +149,7 @@ def _inviter(modeladmin, request, responsables):
     )
 
 
-@admin.action(description="Facturer un mois pour ces familles", permissions=["change"])
+@admin.action(description="Facturer un mois pour ces familles", permissions=["facturer"])
 def facturer_familles(modeladmin, request, queryset):
     from django.contrib.admin import helpers
     from django.template.response import TemplateResponse
@@ -194,6 +194,10 @@ class FamilleAdmin(admin.ModelAdmin):
     list_filter = ["regime", "ville"]
     inlines = [ResponsableInline, RattachementInline]
     actions = [inviter_responsables_familles, facturer_familles]
+
+    def has_facturer_permission(self, request):
+        return request.user.has_perm("comptes.add_facture")
+
     fieldsets = (
         (None, {"fields": ("nom",)}),
         (

@@ -1,7 +1,6 @@
 """The financial account of a household: incomes, quotient familial, tariffs, invoices,
 payments. Money is Decimal, always."""
 
-import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -142,6 +141,18 @@ class Tarif(models.Model):
     def __str__(self) -> str:
         return f"Tarif — {self.activite}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.mode == self.Mode.TAUX_EFFORT and self.taux_effort is None:
+            raise ValidationError({"taux_effort": "Indiquez le taux d'effort."})
+        if (
+            self.prix_minimum is not None
+            and self.prix_maximum is not None
+            and self.prix_minimum > self.prix_maximum
+        ):
+            raise ValidationError({"prix_maximum": "Le prix maximum doit dépasser le minimum."})
+
 
 class TrancheTarif(models.Model):
     tarif = models.ForeignKey(Tarif, on_delete=models.CASCADE, related_name="tranches")
@@ -278,7 +289,7 @@ class Paiement(models.Model):
         "montant (€)", max_digits=10, decimal_places=2, validators=[MinValueValidator(CENTIME)]
     )
     mode = models.CharField("mode", max_length=12, choices=Mode)
-    date = models.DateField("date", default=datetime.date.today)
+    date = models.DateField("date", default=timezone.localdate)
     reference = models.CharField(
         "référence", max_length=100, blank=True, help_text="N° de chèque, de transaction…"
     )

@@ -4,6 +4,7 @@ Money is Decimal rounded to the cent (half up), never float.
 """
 
 import datetime
+import logging
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -30,6 +31,11 @@ CENTIME = Decimal("0.01")
 TAILLE_MAX_JUSTIFICATIF = 5 * 1024 * 1024
 SIGNATURES = {b"%PDF-": "PDF", b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
 DELAI_PAIEMENT = datetime.timedelta(days=30)
+MONTANT_MAX = Decimal("10000000")  # 10 millions: fits every amount column
+PAIEMENT_EN_COURS = datetime.timedelta(minutes=30)
+
+
+logger = logging.getLogger(__name__)
 
 
 class FinanceError(DomainError):
@@ -60,6 +66,10 @@ def montant(saisie, champ: str = "montant") -> Decimal:
         raise FinanceError("Saisissez un montant en euros, par exemple 1234,56.", field=champ)
     if valeur < 0:
         raise FinanceError("Le montant ne peut pas être négatif.", field=champ)
+    if valeur >= MONTANT_MAX:
+        raise FinanceError("Ce montant est trop élevé : vérifiez la saisie.", field=champ)
+    if valeur != valeur.quantize(CENTIME, rounding=ROUND_HALF_UP):
+        raise FinanceError("Le montant s'écrit au centime près, par exemple 1234,56.", field=champ)
     return arrondi(valeur)
 
 
@@ -387,6 +397,8 @@ def _destinataire(famille) -> dict:
 
 def creer_avoir(facture: Facture, somme, motif: str, agent) -> Facture:
     """A credit note: an issued invoice is never changed, it is corrected."""
+    if facture.type != Facture.Type.FACTURE:
+        raise FinanceError("Un avoir se fait sur une facture, pas sur un autre avoir.")
     somme = montant(somme)
     motif = (motif or "").strip()
     if not motif:
@@ -436,6 +448,19 @@ def paye_par_facture(factures) -> dict[int, Decimal]:
     for facture_id, somme in (
         Facture.objects.filter(facture_origine_id__in=ids)
         .values_list("facture_origine_id")
+        .annotate(s=Sum("montant"))
+        .order_by()
+    ):
+        payes[facture_id] += somme
+    return payes
+
+
+def paiements_par_facture(factures) -> dict[int, Decimal]:
+    """Money actually paid on each invoice (credit notes left out)."""
+    payes = defaultdict(lambda: ZERO)
+    for facture_id, somme in (
+        Paiement.objects.filter(facture_id__in=[f.pk for f in factures])
+        .values_list("facture_id")
         .annotate(s=Sum("montant"))
         .order_by()
     ):
@@ -539,13 +564,32 @@ def demarrer_paiement_en_ligne(facture: Facture, email: str) -> str:
 
     if facture.type != Facture.Type.FACTURE:
         raise FinanceError("Un avoir ne se paie pas.")
-    du = reste_a_payer(facture)
-    if du <= 0:
-        raise FinanceError(f"La facture {facture.numero} est déjà payée.")
-    identifiant, _, url = _backend().request(
-        du, email=email, orderid=facture.numero, subject=f"Facture {facture.numero}"
-    )
-    TransactionEnLigne.objects.create(facture=facture, montant=du, identifiant=identifiant)
+    with transaction.atomic():
+        # One payment at a time per invoice: two tabs must not both charge the family.
+        Facture.objects.select_for_update(no_key=True).filter(pk=facture.pk).exists()
+        recente = facture.transactions.filter(
+            statut=TransactionEnLigne.Statut.EN_COURS,
+            cree_le__gte=timezone.now() - PAIEMENT_EN_COURS,
+        )
+        if recente.exists():
+            raise FinanceError(
+                "Un paiement en ligne de cette facture est déjà en cours ; "
+                "réessayez dans une demi-heure s'il n'a pas abouti."
+            )
+        du = reste_a_payer(facture)
+        if du <= 0:
+            raise FinanceError(f"La facture {facture.numero} est déjà payée.")
+        try:
+            identifiant, _, url = _backend().request(
+                du, email=email, orderid=facture.numero, subject=f"Facture {facture.numero}"
+            )
+        except Exception as exc:  # the bank unreachable or refusing: say so, record nothing
+            logger.warning("Paiement en ligne impossible pour %s : %s", facture.numero, exc)
+            raise FinanceError(
+                "Le service de paiement en ligne ne répond pas : réessayez "
+                "plus tard ou payez au guichet."
+            ) from None
+        TransactionEnLigne.objects.create(facture=facture, montant=du, identifiant=identifiant)
     if settings.PAIEMENT_BANQUE_DE_TEST and settings.PAIEMENT_EN_LIGNE_BACKEND == "dummy":
         # eopayment's test backend points to an Internet service; the demo and the tests
         # use the portal's own test bank page with the same query string instead.
@@ -565,18 +609,24 @@ def traiter_retour_banque(query_string: str):
     except eopayment.ResponseError:
         raise FinanceError("Réponse de la banque illisible : aucun paiement enregistré.") from None
     with transaction.atomic():
+        # eopayment's convention: order_id is the id given when the payment started
+        # (PayFiP's idop); transaction_id is the bank's own reference.
         operation = (
             TransactionEnLigne.objects.select_for_update()
             .select_related("facture__famille")
-            .filter(identifiant=reponse.transaction_id)
+            .filter(identifiant=reponse.order_id)
             .first()
         )
         if operation is None:
             raise FinanceError("Paiement inconnu : aucun paiement enregistré.")
+        if not reponse.signed:
+            # Anyone can forge an unsigned answer: it changes nothing, not even a failure
+            # that would make the bank's real notification look already handled.
+            return operation
         if operation.statut != TransactionEnLigne.Statut.EN_COURS:
             return operation  # already handled: a second notification counts once
         operation.repondu_le = timezone.now()
-        if reponse.result == eopayment.PAID and reponse.signed:
+        if reponse.result == eopayment.PAID:
             operation.statut = TransactionEnLigne.Statut.PAYEE
             Paiement.objects.create(
                 famille=operation.facture.famille,
@@ -584,6 +634,7 @@ def traiter_retour_banque(query_string: str):
                 montant=operation.montant,
                 mode=Paiement.Mode.EN_LIGNE,
                 reference=operation.identifiant,
+                date=timezone.localdate(),
             )
         elif reponse.result != eopayment.WAITING:
             operation.statut = TransactionEnLigne.Statut.ECHEC
@@ -595,25 +646,29 @@ def traiter_retour_banque(query_string: str):
 
 
 def frais_de_garde(famille, annee: int) -> list[dict]:
-    """Childcare paid in a year for children under 6 on 1 January (eligible activities)."""
+    """Childcare *paid during the year* for children under 6 on 1 January: each payment
+    of the year is spread over the eligible lines of the invoice it settles (credit
+    notes are not payments)."""
     premier_janvier = datetime.date(annee, 1, 1)
     limite_naissance = premier_janvier.replace(year=annee - 6)
-    lignes = list(
-        LigneFacture.objects.filter(
-            facture__famille=famille,
-            facture__type=Facture.Type.FACTURE,
-            date__year=annee,
-            inscription__activite__tarif__credit_impot_garde=True,
-            inscription__enfant__date_naissance__gt=limite_naissance,
-        ).select_related("facture", "inscription__enfant")
+    paiements = list(
+        Paiement.objects.filter(
+            famille=famille, date__year=annee, facture__type=Facture.Type.FACTURE
+        ).select_related("facture")
     )
-    factures = {ligne.facture_id: ligne.facture for ligne in lignes}
-    payes = paye_par_facture(list(factures.values()))
+    lignes = defaultdict(list)
+    for ligne in LigneFacture.objects.filter(
+        facture_id__in={p.facture_id for p in paiements},
+        inscription__activite__tarif__credit_impot_garde=True,
+        inscription__enfant__date_naissance__gt=limite_naissance,
+    ).select_related("inscription__enfant"):
+        lignes[ligne.facture_id].append(ligne)
     par_enfant = defaultdict(lambda: ZERO)
-    for ligne in lignes:
-        facture = factures[ligne.facture_id]
-        part = min(Decimal(1), payes[facture.pk] / facture.montant) if facture.montant else 0
-        par_enfant[ligne.inscription.enfant] += ligne.montant * part
+    for paiement in paiements:
+        facture = paiement.facture
+        part = min(Decimal(1), paiement.montant / facture.montant) if facture.montant else 0
+        for ligne in lignes[facture.pk]:
+            par_enfant[ligne.inscription.enfant] += ligne.montant * part
     return [
         {"enfant": enfant, "montant": arrondi(total)}
         for enfant, total in sorted(par_enfant.items(), key=lambda e: e[0].prenom)

@@ -109,7 +109,8 @@ def test_it_runs_a_constant_number_of_queries(
     facture = Facture.objects.first()
     finances.enregistrer_paiement(parent.famille, "1", "cheque", agent, facture)
     # session, user, responsable, invoices, paid (payments, avoirs), quotients, balance
-    # (3 sums), incomes, children, payments, detail lines, detail enrolments
-    with django_assert_num_queries(15):
+    # (3 sums), incomes, children, payments, payments per invoice (detail), detail lines,
+    # detail enrolments
+    with django_assert_num_queries(16):
         response = client_parent.get(URL)
     assert response.content.decode().count("— Restauration scolaire, École") == nb_enfants

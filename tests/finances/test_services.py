@@ -270,3 +270,63 @@ def test_staff_invoice_chosen_households_from_the_admin(
     ).content.decode()
     assert "1 facture(s) émise(s)" in page  # the other household, once
     assert Facture.objects.count() == 2
+
+
+class TestRevue:
+    """Bad input and abuse found in review."""
+
+    @pytest.fixture
+    def facture(self, parent, cantine, inscription):
+        _tarif(cantine)
+        _jour(inscription, D(2026, 10, 1))
+        finances.facturer_mois(D(2026, 10, 1))
+        return Facture.objects.get()  # 4.50
+
+    @pytest.mark.parametrize("saisie", ["1e999999", "99999999999", "12,345"])
+    def test_odd_amounts_get_a_message(self, parent, saisie):
+        with pytest.raises(DomainError):
+            finances.declarer_revenus(parent, 2025, saisie, SimpleUploadedFile("a.pdf", PDF))
+        assert not Revenu.objects.exists()
+
+    def test_no_avoir_on_an_avoir(self, agent, facture):
+        avoir = finances.creer_avoir(facture, "1", "geste", agent)
+        with pytest.raises(DomainError, match="pas sur un autre avoir"):
+            finances.creer_avoir(avoir, "1", "encore", agent)
+
+    def test_an_unsigned_answer_changes_nothing_and_the_real_one_still_counts(self, facture):
+        url = finances.demarrer_paiement_en_ligne(facture, "parent@example.org")
+        transaction_id = url.split("transaction_id=")[1].split("&")[0]
+        finances.traiter_retour_banque(f"transaction_id={transaction_id}&ok=1")  # forged
+        assert not Paiement.objects.exists()
+        finances.traiter_retour_banque(f"transaction_id={transaction_id}&ok=1&signed=1")
+        assert Paiement.objects.count() == 1
+
+    def test_one_online_payment_at_a_time(self, facture):
+        finances.demarrer_paiement_en_ligne(facture, "parent@example.org")
+        with pytest.raises(DomainError, match="déjà en cours"):
+            finances.demarrer_paiement_en_ligne(facture, "parent@example.org")
+
+    def test_an_avoir_is_not_money_paid_for_the_tax_certificate(
+        self, parent, agent, creer_activite
+    ):
+        garderie = creer_activite(nom="Garderie")
+        _tarif(garderie, credit_impot_garde=True)
+        petit = inscrire(parent.famille, garderie, "Petit", date_naissance=D(2022, 1, 5))
+        _jour(petit, D(2026, 10, 1))
+        finances.facturer_mois(D(2026, 10, 1))
+        facture = Facture.objects.get()
+        finances.creer_avoir(facture, facture.montant, "annulé", agent)
+        assert finances.frais_de_garde(parent.famille, 2026) == []
+
+    def test_staff_without_invoice_rights_cannot_download_one(self, client, facture):
+        from django.contrib.auth.models import Permission
+        from django.urls import reverse
+
+        from tests.conftest import creer_user
+
+        lecteur = creer_user("lecteur@example.org", is_staff=True)
+        lecteur.user_permissions.add(Permission.objects.get(codename="view_famille"))
+        client.force_login(lecteur)
+        url = reverse("admin:comptes_facture_pdf", args=[facture.pk])
+        assert client.get(url).status_code == 403
+        assert client.get(reverse("admin:comptes_facture_avoir", args=[999999])).status_code == 403
