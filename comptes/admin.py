@@ -134,8 +134,35 @@ from comptes.models import (  # noqa: E402
 from comptes.services import finances  # noqa: E402
 
 
+class TranchesFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        tranches = sorted(
+            (
+                (f.cleaned_data["qf_min"], f.cleaned_data.get("qf_max"))
+                for f in self.forms
+                if f.cleaned_data
+                and not f.cleaned_data.get("DELETE")
+                and f.cleaned_data.get("qf_min") is not None
+            ),
+            key=lambda t: t[0],
+        )
+        for (mini, maxi), (suivant, _) in zip(tranches, tranches[1:], strict=False):
+            if maxi is None or maxi > suivant:
+                raise forms.ValidationError(
+                    f"Les tranches se chevauchent : celle qui commence à {mini} € doit finir "
+                    f"au plus à {suivant} €."
+                )
+        for mini, maxi in tranches:
+            if maxi is not None and maxi <= mini:
+                raise forms.ValidationError(
+                    f"La tranche qui commence à {mini} € doit finir après son début."
+                )
+
+
 class TrancheInline(admin.TabularInline):
     model = TrancheTarif
+    formset = TranchesFormSet
     extra = 3
 
 

@@ -330,3 +330,29 @@ class TestRevue:
         url = reverse("admin:comptes_facture_pdf", args=[facture.pk])
         assert client.get(url).status_code == 403
         assert client.get(reverse("admin:comptes_facture_avoir", args=[999999])).status_code == 403
+
+
+def test_overlapping_brackets_are_refused_in_the_admin(client_agent, cantine):
+    from django.urls import reverse
+
+    data = {
+        "activite": cantine.pk,
+        "unite": "repas",
+        "mode": "tranches",
+        "prix_sans_quotient": "4.50",
+        "majoration_retard": "0",
+        "forfait_sans_reservation": "0",
+        "tranches-TOTAL_FORMS": "2",
+        "tranches-INITIAL_FORMS": "0",
+        "tranches-MIN_NUM_FORMS": "0",
+        "tranches-MAX_NUM_FORMS": "1000",
+        "tranches-0-qf_min": "0",
+        "tranches-0-qf_max": "800",
+        "tranches-0-prix": "2",
+        "tranches-1-qf_min": "500",
+        "tranches-1-qf_max": "",
+        "tranches-1-prix": "3",
+    }
+    response = client_agent.post(reverse("admin:comptes_tarif_add"), data)
+    assert "Les tranches se chevauchent" in response.content.decode()
+    assert not Tarif.objects.exists()
