@@ -1,5 +1,6 @@
 """Small helpers shared by the admin modules."""
 
+from django.contrib import admin
 from django.http import HttpRequest
 
 
@@ -11,3 +12,40 @@ def action_sur_lignes_choisies(request: HttpRequest) -> bool:
     "aucun élément sélectionné". With "select all", the filter must stay.
     """
     return "action" in request.POST and request.POST.get("select_across") != "1"
+
+
+class FiltreStatutATraiter(admin.SimpleListFilter):
+    """A status filter that opens on what is left to do ("à traiter"), with "Toutes".
+
+    Subclasses give `statuts` (the model's choices), `a_traiter` (the statuses left
+    to do) and `libelle_a_traiter`.
+    """
+
+    title = "statut"
+    parameter_name = "statut"
+    A_TRAITER = "a_traiter"
+    TOUTES = "toutes"
+    statuts: list[tuple[str, str]] = []
+    a_traiter: list[str] = []
+    libelle_a_traiter = "À traiter"
+
+    def lookups(self, request, model_admin):
+        return [(self.A_TRAITER, self.libelle_a_traiter), *self.statuts, (self.TOUTES, "Toutes")]
+
+    def value(self):
+        return super().value() or self.A_TRAITER
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == self.TOUTES or action_sur_lignes_choisies(request):
+            return queryset
+        if self.value() == self.A_TRAITER:
+            return queryset.filter(statut__in=self.a_traiter)
+        return queryset.filter(statut=self.value())

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from comptes.admin_utils import action_sur_lignes_choisies as _action_sur_lignes_choisies
+from comptes.admin_utils import FiltreStatutATraiter
 from comptes.errors import DomainError
 from familles.models import Enfant
 from inscriptions import pdf, services
@@ -123,41 +123,12 @@ class ActiviteFilter(admin.SimpleListFilter):
         return queryset.filter(activite_id=self.value()) if self.value() else queryset
 
 
-class StatutInscriptionFilter(admin.SimpleListFilter):
+class StatutInscriptionFilter(FiltreStatutATraiter):
     """Staff land on what is left to decide unless they ask otherwise."""
 
-    title = "statut"
-    parameter_name = "statut"
-    A_DECIDER = "a_decider"
-    TOUTES = "toutes"
-
-    def lookups(self, request, model_admin):
-        return [
-            (self.A_DECIDER, "À décider (? et !)"),
-            *Inscription.Statut.choices,
-            (self.TOUTES, "Toutes"),
-        ]
-
-    def value(self):
-        return super().value() or self.A_DECIDER
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        # An action names its rows: let a row decided meanwhile reach the service.
-        if self.value() == self.TOUTES or _action_sur_lignes_choisies(request):
-            return queryset
-        if self.value() == self.A_DECIDER:
-            return queryset.filter(
-                statut__in=[Inscription.Statut.EN_ATTENTE, Inscription.Statut.PREINSCRIPTION]
-            )
-        return queryset.filter(statut=self.value())
+    statuts = Inscription.Statut.choices
+    a_traiter = [Inscription.Statut.EN_ATTENTE, Inscription.Statut.PREINSCRIPTION]
+    libelle_a_traiter = "À décider (? et !)"
 
 
 def _pour_chaque(modeladmin, request, queryset, faire, bilan: str) -> None:

@@ -7,41 +7,19 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from comptes.admin_utils import action_sur_lignes_choisies as _action_sur_lignes_choisies
+from comptes.admin_utils import FiltreStatutATraiter
 from comptes.errors import DomainError
 from familles.models import Responsable
 from portail import services
 from portail.models import Demande
 
 
-class StatutFilter(admin.SimpleListFilter):
+class StatutFilter(FiltreStatutATraiter):
     """Staff land on what is left to do: "en attente" unless they ask otherwise."""
 
-    title = "statut"
-    parameter_name = "statut"
-    TOUTES = "toutes"
-
-    def lookups(self, request, model_admin):
-        return [*Demande.Statut.choices, (self.TOUTES, "Toutes")]
-
-    def value(self):
-        return super().value() or Demande.Statut.EN_ATTENTE
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        # An action names its rows explicitly: a row another agent has just processed
-        # must reach the service, which answers "déjà traitée" instead of Django's
-        # "aucun élément sélectionné".
-        if self.value() == self.TOUTES or _action_sur_lignes_choisies(request):
-            return queryset
-        return queryset.filter(statut=self.value())
+    statuts = [c for c in Demande.Statut.choices if c[0] != Demande.Statut.EN_ATTENTE]
+    a_traiter = [Demande.Statut.EN_ATTENTE]
+    libelle_a_traiter = "En attente"
 
 
 class MotifRefusForm(forms.Form):
