@@ -82,6 +82,10 @@ def mon_compte(request: HttpRequest) -> HttpResponse:
             else finances.statut_facture(facture, facture.paye)
         )
         facture.reste = max(Decimal(0), facture.montant - facture.paye)
+    solde = finances.solde(famille)
+    for facture in factures:
+        # What online payment asks for: a credit in the household's favour counts first.
+        facture.a_payer_en_ligne = max(Decimal(0), min(facture.reste, solde))
     quotients = list(QuotientFamilial.objects.filter(famille=famille))
     aujourd_hui = timezone.localdate()
     return render(
@@ -89,7 +93,7 @@ def mon_compte(request: HttpRequest) -> HttpResponse:
         "comptes/mon_compte.html",
         {
             "famille": famille,
-            "solde": (solde := finances.solde(famille)),
+            "solde": solde,
             "credit": -solde,
             "quotient": finances.quotient_au(quotients, aujourd_hui),
             "quotient_a_venir": next((q for q in quotients if q.depuis > aujourd_hui), None),

@@ -9,7 +9,9 @@ def _destinataires(inscription: Inscription) -> list[str]:
 
 
 def inscription_decidee(inscription: Inscription) -> None:
-    template = "inscription_validee" if inscription.est_validee else "inscription_refusee"
+    template = {"validee": "inscription_validee", "annulee": "inscription_annulee"}.get(
+        inscription.statut, "inscription_refusee"
+    )
     for email in _destinataires(inscription):
         queue_email(email, template, {"inscription": inscription})
 

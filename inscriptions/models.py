@@ -153,7 +153,7 @@ class InscriptionQuerySet(models.QuerySet):
         return self.filter(statut=Inscription.Statut.VALIDEE)
 
     def actives(self) -> "InscriptionQuerySet":
-        return self.exclude(statut=Inscription.Statut.REFUSEE)
+        return self.exclude(statut__in=[Inscription.Statut.REFUSEE, Inscription.Statut.ANNULEE])
 
 
 class Inscription(models.Model):
@@ -164,6 +164,7 @@ class Inscription(models.Model):
         EN_ATTENTE = "en_attente", "En attente de validation"
         PREINSCRIPTION = "preinscription", "Préinscription petite enfance non validée"
         REFUSEE = "refusee", "Refusée"
+        ANNULEE = "annulee", "Annulée"
 
     # The town's guide shows these symbols; screen readers get the text.
     SYMBOLES = {
@@ -171,6 +172,7 @@ class Inscription(models.Model):
         Statut.EN_ATTENTE: "?",
         Statut.PREINSCRIPTION: "!",
         Statut.REFUSEE: "✗",
+        Statut.ANNULEE: "–",
     }
 
     enfant = models.ForeignKey(Enfant, on_delete=models.PROTECT, related_name="inscriptions")
@@ -204,11 +206,11 @@ class Inscription(models.Model):
         verbose_name_plural = "inscriptions"
         ordering = ["-cree_le"]
         constraints = [
-            # A refused request may be made again; anything else is one per child and
+            # A refused or withdrawn request may be made again; anything else is one per child and
             # activity (an activity belongs to one season).
             models.UniqueConstraint(
                 fields=["enfant", "activite"],
-                condition=~models.Q(statut="refusee"),
+                condition=~models.Q(statut__in=["refusee", "annulee"]),
                 name="inscription_unique_par_enfant_activite",
                 violation_error_message="Cet enfant est déjà inscrit à cette activité.",
             ),

@@ -464,3 +464,38 @@ def emettre_pour_inscription(inscription_id: int, agent) -> Attestation:
         attestation = emettre_attestation(_verrouiller(inscription_id), agent)
         _clore_demande(demande, Demande.Statut.ACCEPTEE, agent, "Attestation délivrée.")
     return attestation
+
+
+def retirer_demande(responsable: Responsable, inscription: Inscription) -> Inscription:
+    """The family withdraws a request staff have not decided yet."""
+    with transaction.atomic():
+        demande = _demande_en_attente(inscription.pk, Demande.Type.INSCRIPTION)
+        inscription = _verrouiller(inscription.pk)
+        if not inscription.est_a_decider:
+            raise InscriptionError(
+                "Seule une demande en attente peut être retirée ; pour une inscription "
+                "validée, adressez-vous au service."
+            )
+        inscription.statut = Inscription.Statut.ANNULEE
+        inscription.decidee_le = timezone.now()
+        inscription.motif_refus = "Demande retirée par la famille."
+        inscription.save(update_fields=["statut", "decidee_le", "motif_refus"])
+        _clore_demande(demande, Demande.Statut.ANNULEE, None, "Retirée par la famille.")
+    return inscription
+
+
+def clore_inscription(inscription: Inscription, agent, motif: str) -> Inscription:
+    """Staff end a validated enrolment (the bookings are cancelled by the caller)."""
+    motif = (motif or "").strip()
+    if not motif:
+        raise InscriptionError("Indiquez le motif : il sera envoyé à la famille.")
+    inscription = _verrouiller(inscription.pk)
+    if inscription.statut != Inscription.Statut.VALIDEE:
+        raise InscriptionError(f"L'inscription de {inscription.enfant} n'est pas validée.")
+    inscription.statut = Inscription.Statut.ANNULEE
+    inscription.decidee_le = timezone.now()
+    inscription.decidee_par = agent
+    inscription.motif_refus = motif
+    inscription.save(update_fields=["statut", "decidee_le", "decidee_par", "motif_refus"])
+    emails.inscription_decidee(inscription)
+    return inscription

@@ -20,6 +20,7 @@ urlpatterns = [
         views.demander_attestation,
         name="demander_attestation",
     ),
+    path("inscriptions/<int:pk>/retirer/", views.retirer_demande, name="retirer_demande"),
     path("attestations/<int:pk>/pdf/", views.attestation_pdf, name="attestation_pdf"),
     path("verifier/", views.verifier, name="verifier"),
 ]

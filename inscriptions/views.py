@@ -202,7 +202,10 @@ def verifier(request: HttpRequest) -> HttpResponse:
             return render(request, "inscriptions/verifier.html", contexte, status=429)
         code = services.normaliser_code(form.cleaned_data["code"])
         attestation = (
-            Attestation.objects.defer("pdf").filter(code_verification=code).first()
+            Attestation.objects.defer("pdf")
+            .select_related("inscription")
+            .filter(code_verification=code)
+            .first()
             if code
             else None
         )
@@ -210,3 +213,16 @@ def verifier(request: HttpRequest) -> HttpResponse:
         if attestation:
             contexte["contenu"] = pdf.contenu_lisible(attestation)
     return render(request, "inscriptions/verifier.html", contexte)
+
+
+@responsable_required
+@require_POST
+def retirer_demande(request: HttpRequest, pk: int) -> HttpResponse:
+    inscription = _get_inscription_for_user(request, pk)
+    try:
+        services.retirer_demande(request.responsable, inscription)
+    except services.InscriptionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Votre demande est retirée.")
+    return redirect("inscription_detail", inscription.pk)

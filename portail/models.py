@@ -36,6 +36,7 @@ class Demande(models.Model):
         EN_ATTENTE = "en_attente", "En attente"
         ACCEPTEE = "acceptee", "Acceptée"
         REFUSEE = "refusee", "Refusée"
+        ANNULEE = "annulee", "Annulée"
 
     famille = models.ForeignKey(
         "familles.Famille", on_delete=models.PROTECT, related_name="demandes"

@@ -245,12 +245,48 @@ def reserver_pour_la_famille(modeladmin, request, queryset):
     )
 
 
+class MotifDesinscriptionForm(forms.Form):
+    motif = forms.CharField(
+        label="Motif (envoyé à la famille)",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        error_messages={"required": "Indiquez le motif."},
+    )
+
+
+@admin.action(description="Désinscrire (annule les réservations à venir)", permissions=["change"])
+def desinscrire(modeladmin, request, queryset):
+    form = MotifDesinscriptionForm(request.POST if "confirmer" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        for inscription in queryset.select_related("enfant", "activite"):
+            try:
+                services.desinscrire(inscription, request.user, form.cleaned_data["motif"])
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{inscription} : {exc.message}", messages.WARNING)
+            else:
+                modeladmin.message_user(
+                    request, f"{inscription} : inscription close.", messages.SUCCESS
+                )
+        return None
+    return TemplateResponse(
+        request,
+        "admin/reservations/desinscrire.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Désinscrire",
+            "inscriptions": queryset.select_related("enfant", "activite"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
 admin.site.unregister(Inscription)
 
 
 @admin.register(Inscription)
 class InscriptionAdmin(inscriptions_admin.InscriptionAdmin):
-    actions = [*inscriptions_admin.InscriptionAdmin.actions, reserver_pour_la_famille]
+    actions = [*inscriptions_admin.InscriptionAdmin.actions, reserver_pour_la_famille, desinscrire]
 
 
 # --- reservations: lists, attendance, daily list, occupancy ---------------------------

@@ -309,7 +309,7 @@ def _clore_demandes_sans_objet(demande_ids) -> None:
     """A request for validation whose days were all cancelled leaves the staff queue."""
     for demande in Demande.objects.filter(pk__in=demande_ids, statut=Demande.Statut.EN_ATTENTE):
         if not demande.reservations.filter(etat=Etat.DEMANDEE).exists():
-            demande.statut = Demande.Statut.REFUSEE
+            demande.statut = Demande.Statut.ANNULEE
             demande.traitee_le = timezone.now()
             demande.reponse = "Sans objet : les jours ont été annulés avant la décision."
             demande.save(update_fields=["statut", "traitee_le", "reponse"])
@@ -726,3 +726,25 @@ def appliquer_semaine_type(
             source=Reservation.Source.SEMAINE_TYPE,
             maintenant=maintenant,
         )
+
+
+def desinscrire(inscription: Inscription, agent, motif: str) -> Bilan | None:
+    """Staff end a validated enrolment: its coming bookings are cancelled (the waiting
+    lists move up) and the enrolment is closed, in one transaction."""
+    from inscriptions import services as inscriptions_services
+
+    aujourd_hui = timezone.localdate()
+    jours = list(
+        Reservation.objects.actives()
+        .filter(inscription=inscription, date__gte=aujourd_hui)
+        .exclude(etat__in=Reservation.ETATS_POINTES)
+        .values_list("date", flat=True)
+    )
+    with transaction.atomic():
+        bilan = (
+            modifier(inscription, a_annuler=jours, par=agent, par_le_service=True)
+            if jours
+            else None
+        )
+        inscriptions_services.clore_inscription(inscription, agent, motif)
+    return bilan

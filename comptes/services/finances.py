@@ -579,6 +579,10 @@ def demarrer_paiement_en_ligne(facture: Facture, email: str) -> str:
         du = reste_a_payer(facture)
         if du <= 0:
             raise FinanceError(f"La facture {facture.numero} est déjà payée.")
+        # A credit in the household's favour (overpayment, avoir) is used first.
+        du = min(du, solde(facture.famille))
+        if du <= 0:
+            raise FinanceError("Votre crédit couvre ce qui reste dû : rien à payer en ligne.")
         try:
             identifiant, _, url = _backend().request(
                 du, email=email, orderid=facture.numero, subject=f"Facture {facture.numero}"

@@ -356,3 +356,14 @@ def test_overlapping_brackets_are_refused_in_the_admin(client_agent, cantine):
     response = client_agent.post(reverse("admin:comptes_tarif_add"), data)
     assert "Les tranches se chevauchent" in response.content.decode()
     assert not Tarif.objects.exists()
+
+
+def test_a_credit_is_used_before_paying_online(parent, agent, cantine, inscription):
+    _tarif(cantine)
+    for jour in (1, 2):
+        _jour(inscription, D(2026, 10, jour))
+    finances.facturer_mois(D(2026, 10, 1))
+    facture = Facture.objects.get()  # 9.00
+    finances.enregistrer_paiement(parent.famille, "5", "especes", agent)  # unallocated credit
+    url = finances.demarrer_paiement_en_ligne(facture, "parent@example.org")
+    assert "amount=4.00" in url

@@ -324,3 +324,20 @@ def test_far_away_forged_dates_are_refused_without_loading_them(
     with django_assert_max_num_queries(6):
         bilan = services.reserver(inscription, [D(1, 1, 1), D(9999, 12, 31)])
     assert {m for _, m in bilan.refuses} == {"hors des dates de l'inscription"}
+
+
+def test_staff_unenrol_a_child_and_the_waiting_list_moves_up(
+    parent, etranger, agent, cantine, django_capture_on_commit_callbacks, mailoutbox
+):
+    ParametresReservation.objects.filter(activite=cantine).update(places_par_jour=1)
+    partant = inscrire(parent.famille, cantine, "Partant")
+    suivant = inscrire(etranger.famille, cantine, "Suivant")
+    services.reserver(partant, [D(2026, 12, 3), D(2026, 12, 4)])
+    services.reserver(suivant, [D(2026, 12, 3)])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.desinscrire(partant, agent, "Déménagement")
+    partant.refresh_from_db()
+    assert partant.statut == "annulee"
+    assert _etats(partant) == {}
+    assert _etats(suivant) == {D(2026, 12, 3): Etat.RESERVEE}
+    assert any("Fin d'inscription" in m.subject for m in mailoutbox)
