@@ -24,7 +24,8 @@ from portail.roles import assurer_groupe_gestionnaires
 
 MOT_DE_PASSE = "portail-demo"
 LOGINS = {
-    "parent1@example.org": "parent (deux enfants, une modification de coordonnées en attente)",
+    "parent1@example.org": "parent : deux enfants, cantine et réservations, une facture à "
+    "payer en ligne, une modification de coordonnées en attente",
     "parent2@example.org": "parent d'un autre foyer",
     "gestionnaire@example.org": "agent du service enfance (administration : /gestion/)",
 }
