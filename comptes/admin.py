@@ -348,24 +348,8 @@ def _pdf_facture(pk):
     import io
 
     from django.http import FileResponse
-    from django.template.loader import render_to_string
-    from weasyprint import HTML
 
-    facture = Facture.objects.get(pk=pk)
-    if facture.pdf:
-        document = bytes(facture.pdf)
-    else:
-        document = HTML(
-            string=render_to_string(
-                "pdf/facture.html",
-                {
-                    "facture": facture,
-                    "lignes": facture.lignes.all(),
-                    "origine": facture.facture_origine,
-                },
-            )
-        ).write_pdf()
-        Facture.objects.filter(pk=pk, pdf__isnull=True).update(pdf=document)
+    facture, document = finances.pdf_facture(pk)
     return FileResponse(
         io.BytesIO(document),
         content_type="application/pdf",

@@ -49,3 +49,25 @@ class FiltreStatutATraiter(admin.SimpleListFilter):
         if self.value() == self.A_TRAITER:
             return queryset.filter(statut__in=self.a_traiter)
         return queryset.filter(statut=self.value())
+
+
+def traiter_une_a_une(modeladmin, request, ids, traiter, bilan: str) -> None:
+    """Run a service on each selected row in its own transaction: a row another agent has
+    just processed is reported (its French message) without blocking the others.
+    `bilan` is the success message, with {n} for the count."""
+    from django.contrib import messages
+
+    from comptes.errors import DomainError
+
+    faites, erreurs = 0, []
+    for pk in ids:
+        try:
+            traiter(pk)
+        except DomainError as exc:
+            erreurs.append(exc.message)
+        else:
+            faites += 1
+    if faites:
+        modeladmin.message_user(request, bilan.format(n=faites), messages.SUCCESS)
+    for erreur in erreurs:
+        modeladmin.message_user(request, erreur, messages.WARNING)

@@ -148,23 +148,7 @@ def _pdf(html: str, nom: str) -> FileResponse:
 
 @responsable_required
 def facture_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    facture = _get_facture_for_user(request, pk)
-    if facture.pdf:
-        return FileResponse(
-            io.BytesIO(bytes(facture.pdf)),
-            as_attachment=True,
-            content_type="application/pdf",
-            filename=f"facture-{facture.numero}.pdf",
-        )
-    from weasyprint import HTML
-
-    html = render_to_string(
-        "pdf/facture.html",
-        {"facture": facture, "lignes": facture.lignes.all(), "origine": facture.facture_origine},
-    )
-    document = HTML(string=html).write_pdf()
-    # Stored once: the document never changes afterwards.
-    Facture.objects.filter(pk=facture.pk, pdf__isnull=True).update(pdf=document)
+    facture, document = finances.pdf_facture(_get_facture_for_user(request, pk).pk)
     return FileResponse(
         io.BytesIO(document),
         as_attachment=True,

@@ -11,8 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from comptes.admin_utils import FiltreStatutATraiter
-from comptes.errors import DomainError
+from comptes.admin_utils import FiltreStatutATraiter, traiter_une_a_une
 from familles.models import Enfant
 from inscriptions import pdf, services
 from inscriptions.forms import MotifForm
@@ -132,18 +131,13 @@ class StatutInscriptionFilter(FiltreStatutATraiter):
 
 
 def _pour_chaque(modeladmin, request, queryset, faire, bilan: str) -> None:
-    faites, erreurs = 0, []
-    for pk in queryset.order_by("cree_le", "pk").values_list("pk", flat=True):
-        try:
-            faire(pk)
-        except DomainError as exc:
-            erreurs.append(exc.message)
-        else:
-            faites += 1
-    if faites:
-        modeladmin.message_user(request, bilan.format(n=faites), messages.SUCCESS)
-    for erreur in erreurs:
-        modeladmin.message_user(request, erreur, messages.WARNING)
+    traiter_une_a_une(
+        modeladmin,
+        request,
+        queryset.order_by("cree_le", "pk").values_list("pk", flat=True),
+        faire,
+        bilan,
+    )
 
 
 @admin.action(description="Valider les inscriptions sélectionnées", permissions=["change"])

@@ -7,8 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from comptes.admin_utils import FiltreStatutATraiter
-from comptes.errors import DomainError
+from comptes.admin_utils import FiltreStatutATraiter, traiter_une_a_une
 from familles.models import Responsable
 from portail import services
 from portail.models import Demande
@@ -32,23 +31,13 @@ class MotifRefusForm(forms.Form):
 
 
 def _traiter(modeladmin, request, queryset, traiter, verbe: str) -> None:
-    faites, erreurs = 0, []
-    # One transaction per request: one already processed does not block the others.
-    for pk in queryset.order_by("pk").values_list("pk", flat=True):
-        try:
-            traiter(pk)
-        except DomainError as exc:
-            erreurs.append(exc.message)
-        else:
-            faites += 1
-    if faites:
-        modeladmin.message_user(
-            request,
-            f"{faites} demande(s) {verbe}(s) ; la famille est prévenue par e-mail.",
-            messages.SUCCESS,
-        )
-    for erreur in erreurs:
-        modeladmin.message_user(request, erreur, messages.WARNING)
+    traiter_une_a_une(
+        modeladmin,
+        request,
+        queryset.order_by("pk").values_list("pk", flat=True),
+        traiter,
+        f"{{n}} demande(s) {verbe}(s) ; la famille est prévenue par e-mail.",
+    )
 
 
 @admin.action(description="Accepter les demandes sélectionnées", permissions=["change"])

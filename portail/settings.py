@@ -6,6 +6,7 @@ application refuses to start without a real SECRET_KEY.
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -48,11 +49,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("PORTAIL_TESTING", False)
+# `manage.py makemigrations` only reads the models: it may run without production secrets
+# (CI and pre-commit checks), every other command and the server may not.
+_CODE_SEUL = sys.argv[1:2] == ["makemigrations"] and Path(sys.argv[0]).name == "manage.py"
 
 _DEV_SECRET = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or TESTING:
+    if DEBUG or TESTING or _CODE_SEUL:
         SECRET_KEY = _DEV_SECRET
     else:
         raise ImproperlyConfigured(
@@ -70,7 +74,7 @@ PORTAIL_COMMUNE = os.environ.get("PORTAIL_COMMUNE", "Ville de Belleville-sur-Loi
 # Absolute address of the portal, used in e-mails and on attestations.
 PORTAIL_URL = os.environ.get("PORTAIL_URL", "").rstrip("/")
 if not PORTAIL_URL:
-    if not (DEBUG or TESTING):
+    if not (DEBUG or TESTING or _CODE_SEUL):
         raise ImproperlyConfigured(
             "PORTAIL_URL est obligatoire quand DEBUG est désactivé "
             "(adresse publique du portail, par exemple https://famille.mairie.fr)."

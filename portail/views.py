@@ -28,11 +28,6 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
     )
 
 
-@responsable_required
-def bientot(request: HttpRequest, rubrique: str) -> HttpResponse:
-    return render(request, "portail/bientot.html", {"rubrique": rubrique})
-
-
 def email_gere_par_le_service(request: HttpRequest) -> HttpResponse:
     """allauth's e-mail management page is closed: the login is the town's record."""
     messages.info(

@@ -677,3 +677,20 @@ def frais_de_garde(famille, annee: int) -> list[dict]:
         {"enfant": enfant, "montant": arrondi(total)}
         for enfant, total in sorted(par_enfant.items(), key=lambda e: e[0].prenom)
     ]
+
+
+def pdf_facture(pk: int) -> tuple[Facture, bytes]:
+    """The invoice's PDF: rendered once from its stored lines, then kept as issued."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    facture = Facture.objects.select_related("facture_origine").get(pk=pk)
+    if facture.pdf:
+        return facture, bytes(facture.pdf)
+    html = render_to_string(
+        "pdf/facture.html",
+        {"facture": facture, "lignes": facture.lignes.all(), "origine": facture.facture_origine},
+    )
+    document = HTML(string=html).write_pdf()
+    Facture.objects.filter(pk=pk, pdf__isnull=True).update(pdf=document)
+    return facture, document
