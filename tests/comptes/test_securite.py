@@ -86,3 +86,19 @@ def test_select_all_keeps_the_list_filter(client_agent, parent, etranger):
     )
     en_attente.refresh_from_db()
     assert en_attente.statut == Demande.Statut.EN_ATTENTE
+
+
+def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client, parent):
+    from django.core.cache import cache
+
+    cache.clear()  # reset_password is rate limited per address
+    url = reverse("account_reset_password")
+    connue = client.post(url, {"email": "parent@example.org"})
+    inconnue = client.post(url, {"email": "personne@example.org"})
+    assert connue.status_code == inconnue.status_code == 302
+    assert connue["Location"] == inconnue["Location"]
+    page = client.get(connue["Location"]).content.decode()
+    assert "Nous vous avons envoyé un e-mail" in page
+    # Sign-up may still say an address is taken (documented in docs/exploitation.md).
+    signup = client.post(reverse("account_signup"), {"email": "parent@example.org"})
+    assert "Un autre utilisateur utilise déjà cette adresse e-mail" in signup.content.decode()
