@@ -21,12 +21,15 @@ install: $(STAMP)
 var:
 	@mkdir -p var
 
-## make run: install, migrate, load the demo town and serve it on http://$(HOST):$(PORT)
+## make run: install, migrate, load the demo town and serve it on http://$(HOST):$(PORT),
+## with the background worker (e-mails…) beside the server; Ctrl+C stops both.
 run: install var
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py demo
 	@echo ""
 	@echo "Portail Famille : http://$(HOST):$(PORT)/  (administration : http://$(HOST):$(PORT)/gestion/)"
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite (PostgreSQL-only tests run when DATABASE_URL is PostgreSQL)

@@ -1,20 +1,16 @@
 from django.core.management.base import BaseCommand
 
-from comptes.outbox import retry_pending
+from comptes.outbox import rattraper
 
 
 class Command(BaseCommand):
-    help = "Envoie les courriels restés en attente (à lancer régulièrement, par cron)."
+    help = (
+        "Filet de sécurité du worker (à lancer régulièrement, par cron) : remet en file les "
+        "courriels qu'aucune tâche n'a pris et signale ceux en échec depuis plus de 24 h."
+    )
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--tout",
-            action="store_true",
-            help="y compris les courriels créés il y a moins de 2 minutes",
+    def handle(self, *args, **options):
+        relances, durables = rattraper()
+        self.stdout.write(
+            f"{relances} courriel(s) remis en file, {durables} nouveau(x) échec(s) durable(s)."
         )
-
-    def handle(self, *args, tout: bool, **options):
-        import datetime
-
-        sent, failed = retry_pending(datetime.timedelta() if tout else None)
-        self.stdout.write(f"{sent} courriel(s) envoyé(s), {failed} en échec.")
