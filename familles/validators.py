@@ -1,9 +1,26 @@
 import re
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 
 _CODE_POSTAL = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
+
+
+def valider_une_ligne(value: str) -> None:
+    """A name or other one-line text: no line break nor other control character.
+
+    A line break in a name ends up in e-mail subjects, where it blocks the message
+    (and would be a header injection if let through)."""
+    if any(c in value for c in "\r\n\u2028\u2029\x85"):
+        raise ValidationError(
+            "Ce champ ne peut pas contenir de retour à la ligne.", code="retour_ligne"
+        )
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValidationError(
+            "Ce champ contient un caractère invisible non autorisé (tabulation…).",
+            code="caractere_controle",
+        )
 
 
 def valider_code_postal(value: str) -> None:
