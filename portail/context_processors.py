@@ -32,6 +32,12 @@ def _responsable(request: HttpRequest):
     return Responsable.objects.filter(user=user).first()
 
 
+def _informations_commune():
+    from portail.models import InformationsCommune
+
+    return InformationsCommune.actuelles()
+
+
 def portail(request: HttpRequest) -> dict:
     match = getattr(request, "resolver_match", None)
     url_name = match.url_name if match else None
@@ -39,4 +45,6 @@ def portail(request: HttpRequest) -> dict:
         "COMMUNE": settings.PORTAIL_COMMUNE,
         "rubrique_active": RUBRIQUES.get(url_name),
         "responsable_connecte": SimpleLazyObject(lambda: _responsable(request)),
+        # The footer's contact and accessibility line: read from the cache, when used.
+        "infos_commune": SimpleLazyObject(_informations_commune),
     }
