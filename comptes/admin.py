@@ -1,11 +1,12 @@
+from allauth.mfa.models import Authenticator as MFAAuthenticator
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from comptes import services
+from comptes import outbox, services
 from comptes.models import Courriel, User
-from comptes.outbox import send_queued
 
 
 class _EmailUniqueMixin:
@@ -73,10 +74,26 @@ class UserAdmin(DjangoUserAdmin):
     DROITS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
     def get_readonly_fields(self, request, obj=None):
-        # Only a superuser grants rights; a gestionnaire cannot promote anyone.
+        # Only a superuser grants every right. An Administrateur ("attribuer_roles") gives
+        # others a role (équipe, groupes), never superuser or loose permissions, and never
+        # to themselves; a gestionnaire cannot promote anyone.
+        lecture = super().get_readonly_fields(request, obj)
         if request.user.is_superuser:
-            return super().get_readonly_fields(request, obj)
-        return [*super().get_readonly_fields(request, obj), *self.DROITS]
+            return lecture
+        if request.user.has_perm("comptes.attribuer_roles") and obj != request.user:
+            return [*lecture, "is_superuser", "user_permissions"]
+        return [*lecture, *self.DROITS]
+
+    def has_change_permission(self, request, obj=None):
+        # A superuser's account (e-mail, password) is out of reach of everyone else.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         if change and "email" in form.changed_data:
@@ -94,44 +111,89 @@ class UserAdmin(DjangoUserAdmin):
                 )
 
 
-@admin.action(description="Renvoyer maintenant")
+def _tracer_courriels(request, pks, message):
+    LogEntry.objects.log_actions(
+        request.user.pk, Courriel.objects.filter(pk__in=pks), CHANGE, message, single_object=False
+    )
+
+
+@admin.action(description="Renvoyer maintenant", permissions=["change"])
 def renvoyer(modeladmin, request, queryset):
-    ok = sum(1 for pk in queryset.values_list("pk", flat=True) if send_queued(pk))
-    modeladmin.message_user(request, f"{ok} courriel(s) envoyé(s).")
+    # The worker sends them within seconds: the request never waits on the mail server.
+    pks = list(queryset.exclude(statut=Courriel.Statut.ENVOYE).values_list("pk", flat=True))
+    nombre = outbox.renvoyer(Courriel.objects.filter(pk__in=pks))
+    _tracer_courriels(request, pks, "Renvoi demandé")
+    modeladmin.message_user(
+        request,
+        f"{nombre} courriel(s) remis en file d'envoi (les courriels déjà envoyés sont ignorés).",
+    )
+
+
+@admin.action(description="Annuler l'envoi", permissions=["change"])
+def annuler_envoi(modeladmin, request, queryset):
+    pks = list(queryset.filter(statut__in=Courriel.A_TENTER).values_list("pk", flat=True))
+    nombre = outbox.annuler(Courriel.objects.filter(pk__in=pks))
+    _tracer_courriels(request, pks, "Envoi annulé")
+    modeladmin.message_user(request, f"{nombre} courriel(s) annulé(s) : plus aucun essai.")
 
 
 @admin.register(Courriel)
 class CourrielAdmin(admin.ModelAdmin):
-    list_display = ["cree_le", "destinataire", "sujet", "statut", "tentatives"]
+    list_display = [
+        "cree_le",
+        "destinataire",
+        "sujet",
+        "statut",
+        "tentatives",
+        "prochain_essai",
+        "derniere_erreur",
+    ]
     list_filter = ["statut"]
     search_fields = ["destinataire", "sujet"]
     readonly_fields = [f.name for f in Courriel._meta.fields]
-    actions = [renvoyer]
+    actions = [renvoyer, annuler_envoi]
 
     def has_add_permission(self, request):
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        durables = Courriel.objects.filter(statut=Courriel.Statut.ECHEC_DURABLE).count()
+        if durables and request.method == "GET":
+            self.message_user(
+                request,
+                f"{durables} courriel(s) en échec durable : pas partis plus de 24 h après leur "
+                "création (toujours retentés chaque heure). Vérifiez l'adresse ou le serveur "
+                "d'envoi, puis « Renvoyer maintenant » ou « Annuler l'envoi ».",
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
 
 # --- financial side ---------------------------------------------------------------------
 
 from django.core.exceptions import PermissionDenied  # noqa: E402
-from django.http import Http404, HttpResponse  # noqa: E402
 from django.shortcuts import get_object_or_404, redirect  # noqa: E402
 from django.template.response import TemplateResponse  # noqa: E402
 from django.urls import path, reverse  # noqa: E402
 from django.utils.html import format_html  # noqa: E402
 
+from comptes.admin_utils import MontantsEnLectureMixin, colonne_euros  # noqa: E402
 from comptes.errors import DomainError  # noqa: E402
+from comptes.formats import euros  # noqa: E402
+from comptes.forms import JetonMixin  # noqa: E402
 from comptes.models import (  # noqa: E402
     Facture,
     LigneFacture,
     Paiement,
+    PoulsWorker,
     QuotientFamilial,
     Revenu,
+    TacheFacturation,
     Tarif,
     TrancheTarif,
+    TransactionEnLigne,
 )
-from comptes.services import finances  # noqa: E402
+from comptes.services import facturation, finances, jetons  # noqa: E402
 
 
 class TranchesFormSet(forms.BaseInlineFormSet):
@@ -150,13 +212,13 @@ class TranchesFormSet(forms.BaseInlineFormSet):
         for (mini, maxi), (suivant, _) in zip(tranches, tranches[1:], strict=False):
             if maxi is None or maxi > suivant:
                 raise forms.ValidationError(
-                    f"Les tranches se chevauchent : celle qui commence à {mini} € doit finir "
-                    f"au plus à {suivant} €."
+                    f"Les tranches se chevauchent : celle qui commence à {euros(mini)} doit "
+                    f"finir au plus à {euros(suivant)}."
                 )
         for mini, maxi in tranches:
             if maxi is not None and maxi <= mini:
                 raise forms.ValidationError(
-                    f"La tranche qui commence à {mini} € doit finir après son début."
+                    f"La tranche qui commence à {euros(mini)} doit finir après son début."
                 )
 
 
@@ -168,7 +230,13 @@ class TrancheInline(admin.TabularInline):
 
 @admin.register(Tarif)
 class TarifAdmin(admin.ModelAdmin):
-    list_display = ["activite", "unite", "mode", "prix_sans_quotient", "credit_impot_garde"]
+    list_display = [
+        "activite",
+        "unite",
+        "mode",
+        colonne_euros("prix_sans_quotient", "prix si quotient inconnu"),
+        "credit_impot_garde",
+    ]
     list_select_related = ["activite__site", "activite__periode"]
     list_filter = ["mode", "credit_impot_garde", "activite__periode"]
     inlines = [TrancheInline]
@@ -189,23 +257,23 @@ class MoisForm(forms.Form):
         return datetime.date(annee, mois, 1)
 
 
-def _facturer(modeladmin, request, mois, familles=None):
+def _facturer(modeladmin, request, form, familles=None):
+    """Queue the run for the worker (a town's month never holds a web worker) and send
+    staff to its progress page. Returns that redirect, or None with the refusal on the
+    form's month field."""
+    mois = form.cleaned_data["mois"]
     try:
-        bilan = finances.facturer_mois(mois, familles=familles, agent=request.user)
+        tache = facturation.demander(mois, familles=familles, agent=request.user)
     except DomainError as exc:
-        modeladmin.message_user(request, exc.message, messages.ERROR)
-        return
+        form.add_error("mois", exc.message)
+        return None
     modeladmin.message_user(
         request,
-        f"{bilan['factures']} facture(s) émise(s) pour {mois:%m/%Y}, "
-        f"{bilan['total']} € au total. Les familles déjà facturées pour ce mois "
-        "n'ont rien reçu de nouveau.",
+        f"Facturation de {mois:%m/%Y} lancée en arrière-plan : cette page montre son "
+        "avancement. Les familles déjà facturées pour ce mois ne recevront rien de nouveau.",
         messages.SUCCESS,
     )
-    for activite in bilan["activites_sans_tarif"]:
-        modeladmin.message_user(
-            request, f"Pas de tarif pour {activite} : jours non facturés.", messages.WARNING
-        )
+    return redirect("admin:comptes_tachefacturation_change", tache.pk)
 
 
 class LigneInline(admin.TabularInline):
@@ -217,10 +285,10 @@ class LigneInline(admin.TabularInline):
         "enfant",
         "activite",
         "libelle",
-        "quotient",
-        "prix_unitaire",
-        "supplement",
-        "montant",
+        colonne_euros("quotient", "QF appliqué"),
+        colonne_euros("prix_unitaire", "prix"),
+        colonne_euros("supplement", "supplément"),
+        colonne_euros("montant", "montant"),
         "reservation",
     ]
     readonly_fields = fields
@@ -229,7 +297,7 @@ class LigneInline(admin.TabularInline):
         return False
 
 
-class AvoirForm(forms.Form):
+class AvoirForm(JetonMixin, forms.Form):
     montant = forms.CharField(label="Montant de l'avoir (€)")
     motif = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -241,7 +309,7 @@ class FactureAdmin(admin.ModelAdmin):
         "type",
         "famille",
         "mois",
-        "montant",
+        colonne_euros("montant", "montant"),
         "emise_le",
         "echeance",
         "pdf_lien",
@@ -258,7 +326,7 @@ class FactureAdmin(admin.ModelAdmin):
         "mois",
         "emise_le",
         "echeance",
-        "montant",
+        colonne_euros("montant", "montant"),
         "facture_origine",
         "motif",
         "destinataire",
@@ -297,8 +365,9 @@ class FactureAdmin(admin.ModelAdmin):
             return redirect("admin:index")
         form = MoisForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            _facturer(self, request, form.cleaned_data["mois"])
-            return redirect("admin:comptes_facture_changelist")
+            suivi = _facturer(self, request, form)
+            if suivi:
+                return suivi
         return TemplateResponse(
             request,
             "admin/comptes/facture/facturer.html",
@@ -323,9 +392,22 @@ class FactureAdmin(admin.ModelAdmin):
         form = AvoirForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                avoir = finances.creer_avoir(
-                    facture, form.cleaned_data["montant"], form.cleaned_data["motif"], request.user
+                avoir = jetons.une_seule_fois(
+                    request.user,
+                    form.cleaned_data["jeton"],
+                    "avoir",
+                    lambda: finances.creer_avoir(
+                        facture,
+                        form.cleaned_data["montant"],
+                        form.cleaned_data["motif"],
+                        request.user,
+                    ),
                 )
+            except jetons.DoubleEnvoi as exc:
+                self.message_user(request, exc.message, messages.INFO)
+                if exc.objet_id is None:
+                    return redirect("admin:comptes_facture_change", facture.pk)
+                return redirect("admin:comptes_facture_change", exc.objet_id)
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
@@ -357,7 +439,7 @@ def _pdf_facture(pk):
     )
 
 
-class PaiementForm(forms.ModelForm):
+class PaiementForm(JetonMixin, forms.ModelForm):
     class Meta:
         model = Paiement
         fields = ["famille", "facture", "montant", "mode", "date", "reference"]
@@ -371,9 +453,18 @@ class PaiementForm(forms.ModelForm):
 
 
 @admin.register(Paiement)
-class PaiementAdmin(admin.ModelAdmin):
+class PaiementAdmin(MontantsEnLectureMixin, admin.ModelAdmin):
     form = PaiementForm
-    list_display = ["date", "famille", "montant", "mode", "facture", "reference", "enregistre_par"]
+    montants_en_euros = {"montant": "montant"}
+    list_display = [
+        "date",
+        "famille",
+        colonne_euros("montant", "montant"),
+        "mode",
+        "facture",
+        "reference",
+        "enregistre_par",
+    ]
     list_filter = ["mode", "date"]
     list_select_related = ["famille", "facture", "enregistre_par"]
     search_fields = ["famille__nom", "reference", "facture__numero"]
@@ -385,27 +476,76 @@ class PaiementAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def log_addition(self, request, obj, message):
+        if not getattr(request, "paiement_deja_enregistre", False):
+            super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "paiement_deja_enregistre", False):
+            self.message_user(request, jetons.DEJA_ENREGISTREE, messages.INFO)
+            return redirect("admin:comptes_paiement_changelist")
+        return super().response_add(request, obj, post_url_continue)
+
     def save_model(self, request, obj, form, change):
         d = form.cleaned_data
-        paiement = finances.enregistrer_paiement(
-            d["famille"],
-            d["montant"],
-            d["mode"],
-            agent=request.user,
-            facture=d["facture"],
-            reference=d["reference"],
-            date=d["date"],
-        )
+        try:
+            paiement = jetons.une_seule_fois(
+                request.user,
+                d["jeton"],
+                "paiement",
+                lambda: finances.enregistrer_paiement(
+                    d["famille"],
+                    d["montant"],
+                    d["mode"],
+                    agent=request.user,
+                    facture=d["facture"],
+                    reference=d["reference"],
+                    date=d["date"],
+                ),
+            )
+        except jetons.DoubleEnvoi as exc:
+            # The same counter payment sent twice: the first one stands, nothing more.
+            request.paiement_deja_enregistre = True
+            obj.pk = exc.objet_id
+            return
         obj.pk = paiement.pk
         du = finances.solde(d["famille"])
         if du < 0:
             self.message_user(
                 request,
-                f"Paiement supérieur à ce qui était dû : {-du} € "
+                f"Paiement supérieur à ce qui était dû : {euros(-du)} "
                 "restent en faveur de la famille (déduits des "
                 "prochaines factures).",
                 messages.WARNING,
             )
+
+
+@admin.register(TransactionEnLigne)
+class TransactionEnLigneAdmin(MontantsEnLectureMixin, admin.ModelAdmin):
+    """Online payments as the bank answered them, read-only: the "à vérifier" ones (paid
+    at the bank but not as asked) are settled by hand with a Paiement or a refund."""
+
+    montants_en_euros = {"montant": "montant demandé"}
+    list_display = [
+        "cree_le",
+        "facture",
+        colonne_euros("montant", "montant demandé"),
+        "statut",
+        "motif",
+        "identifiant",
+    ]
+    list_filter = ["statut", "cree_le"]
+    list_select_related = ["facture"]
+    search_fields = ["identifiant", "facture__numero", "facture__famille__nom"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class QuotientForm(forms.ModelForm):
@@ -430,11 +570,19 @@ class QuotientForm(forms.ModelForm):
 
 
 @admin.register(QuotientFamilial)
-class QuotientAdmin(admin.ModelAdmin):
+class QuotientAdmin(MontantsEnLectureMixin, admin.ModelAdmin):
     """Staff enter the CAF/MSA figure here; computed ones come from accepted incomes."""
 
     form = QuotientForm
-    list_display = ["famille", "valeur", "source", "depuis", "parts", "cree_par"]
+    montants_en_euros = {"valeur": "quotient familial"}
+    list_display = [
+        "famille",
+        colonne_euros("valeur", "quotient familial"),
+        "source",
+        "depuis",
+        "parts",
+        "cree_par",
+    ]
     list_filter = ["source"]
     list_select_related = ["famille", "cree_par"]
     search_fields = ["famille__nom"]
@@ -456,49 +604,21 @@ class QuotientAdmin(admin.ModelAdmin):
 
 @admin.register(Revenu)
 class RevenuAdmin(admin.ModelAdmin):
-    """Proofs are never served publicly: staff open them through this admin only."""
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/justificatif/",
-                self.admin_site.admin_view(self.justificatif_view),
-                name="comptes_revenu_justificatif",
-            ),
-            *super().get_urls(),
-        ]
-
-    def justificatif_view(self, request, pk):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        revenu = get_object_or_404(Revenu, pk=pk)
-        if not revenu.justificatif:
-            raise Http404
-        nature = {"PDF": "application/pdf", "JPEG": "image/jpeg", "PNG": "image/png"}
-        with revenu.justificatif.open("rb") as fichier:
-            contenu = fichier.read()
-        type_ = nature.get(
-            next((n for sig, n in finances.SIGNATURES.items() if contenu.startswith(sig)), ""),
-            "application/octet-stream",
-        )
-        return HttpResponse(
-            contenu,
-            content_type=type_,
-            headers={"Content-Disposition": "inline", "X-Content-Type-Options": "nosniff"},
-        )
+    """Staff download proofs through the portal's own view (comptes.fichiers.servir):
+    one path, one set of checks for households and staff."""
 
     @admin.display(description="justificatif")
     def justificatif_lien(self, obj):
         if not obj.justificatif:
             return "—"
         return format_html(
-            '<a href="{}">Ouvrir</a>', reverse("admin:comptes_revenu_justificatif", args=[obj.pk])
+            '<a href="{}">Télécharger</a>', reverse("justificatif_revenus", args=[obj.pk])
         )
 
     list_display = [
         "famille",
         "annee",
-        "montant_annuel",
+        colonne_euros("montant_annuel", "revenus annuels"),
         "valide",
         "declare_le",
         "justificatif_lien",
@@ -509,7 +629,7 @@ class RevenuAdmin(admin.ModelAdmin):
     readonly_fields = [
         "famille",
         "annee",
-        "montant_annuel",
+        colonne_euros("montant_annuel", "revenus annuels"),
         "justificatif_lien",
         "declare_le",
         "demande",
@@ -517,4 +637,130 @@ class RevenuAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
+        return False
+
+
+# Two-factor sign-in (allauth.mfa): an administrator deletes the authenticator of a
+# staff member who lost their phone and recovery codes (they set up a new one at their
+# next sign-in). The secrets themselves are never shown.
+admin.site.unregister(MFAAuthenticator)
+
+
+@admin.register(MFAAuthenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- background work: invoicing runs and the workers' signs of life ----------------------
+
+
+@admin.register(TacheFacturation)
+class TacheFacturationAdmin(admin.ModelAdmin):
+    """Read-only: runs are asked for in "Facturer un mois" and done by the worker. While
+    one is queued or running its pages reload themselves (a meta refresh: no script)."""
+
+    list_display = [
+        "mois_affiche",
+        "etat",
+        "avancement",
+        "factures",
+        colonne_euros("total", "total"),
+        "demandee_par",
+        "demandee_le",
+        "fin",
+    ]
+    list_filter = ["etat"]
+    list_select_related = ["demandee_par"]
+    fields = [
+        "mois_affiche",
+        "etat",
+        "avancement",
+        "familles_a_facturer",
+        "familles_traitees",
+        "factures",
+        colonne_euros("total", "total"),
+        "activites_sans_tarif_affichees",
+        "nombre_familles_choisies",
+        "demandee_par",
+        "demandee_le",
+        "debut",
+        "fin",
+        "tentatives",
+        "erreur",
+    ]
+    readonly_fields = fields
+    change_list_template = "admin/comptes/tachefacturation/change_list.html"
+    change_form_template = "admin/comptes/tachefacturation/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="mois", ordering="mois")
+    def mois_affiche(self, obj):
+        return f"{obj.mois:%m/%Y}"
+
+    @admin.display(description="avancement")
+    def avancement(self, obj):
+        return format_html(
+            '<progress max="100" value="{}">{} %</progress> {} %',
+            obj.pourcentage,
+            obj.pourcentage,
+            obj.pourcentage,
+        )
+
+    @admin.display(description="activités sans tarif (jours non facturés)")
+    def activites_sans_tarif_affichees(self, obj):
+        return ", ".join(obj.activites_sans_tarif) or "aucune"
+
+    @admin.display(description="familles choisies")
+    def nombre_familles_choisies(self, obj):
+        return "toute la commune" if obj.familles is None else len(obj.familles)
+
+    def _actualiser(self, request, extra_context, active: bool):
+        # Progress is written by the worker: reload every few seconds until it is done.
+        return {**(extra_context or {}), "actualiser_toutes_les": 3 if active else None}
+
+    def changelist_view(self, request, extra_context=None):
+        active = TacheFacturation.objects.filter(etat__in=TacheFacturation.ACTIVES).exists()
+        return super().changelist_view(request, self._actualiser(request, extra_context, active))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        active = TacheFacturation.objects.filter(
+            pk=object_id if str(object_id).isdigit() else None,
+            etat__in=TacheFacturation.ACTIVES,
+        ).exists()
+        return super().change_view(
+            request, object_id, form_url, self._actualiser(request, extra_context, active)
+        )
+
+
+@admin.register(PoulsWorker)
+class PoulsWorkerAdmin(admin.ModelAdmin):
+    """Each worker process and when it was last seen (/sante/ reads the same rows)."""
+
+    list_display = ["hote", "pid", "worker_id", "demarre_le", "vu_le"]
+    fields = list_display
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

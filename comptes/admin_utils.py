@@ -71,3 +71,34 @@ def traiter_une_a_une(modeladmin, request, ids, traiter, bilan: str) -> None:
         modeladmin.message_user(request, bilan.format(n=faites), messages.SUCCESS)
     for erreur in erreurs:
         modeladmin.message_user(request, erreur, messages.WARNING)
+
+
+def colonne_euros(champ: str, libelle: str):
+    """An amount field as a list column or read-only field, through the one formatter
+    ("18,90 €"), still sortable by the field."""
+    from comptes.formats import euros
+
+    @admin.display(description=libelle, ordering=champ)
+    def colonne(obj):
+        return euros(getattr(obj, champ)) or None  # None: the admin's "-" for no value
+
+    colonne.__name__ = f"{champ}_en_euros"
+    return colonne
+
+
+class MontantsEnLectureMixin:
+    """Records staff may only view once saved (payments, quotients) show their amounts
+    through the one formatter too, not as Django's bare read-only number.
+    `montants_en_euros` maps field names to labels."""
+
+    montants_en_euros: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._en_euros = {c: colonne_euros(c, li) for c, li in self.montants_en_euros.items()}
+
+    def get_fields(self, request, obj=None):
+        champs = super().get_fields(request, obj)
+        if obj is None:  # the add form keeps its input
+            return champs
+        return [self._en_euros.get(champ, champ) for champ in champs]

@@ -1,8 +1,47 @@
 from django import forms
 from django.utils import timezone
 
+from comptes.services import finances, jetons
 
-class RevenusForm(forms.Form):
+
+class JetonField(forms.CharField):
+    """The hidden one-time token of a create form (see comptes.services.jetons)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)  # checked in JetonMixin.clean, as a form error
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+
+class JetonMixin:
+    """Gives a create form its `jeton`: fresh on each display, sent back as is (also when
+    the form comes back with errors: nothing was created, the same token stays valid)."""
+
+    # Collected by the forms metaclass like a declared field (so the admin sees it too).
+    declared_fields = {"jeton": JetonField(initial=jetons.nouveau_jeton)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        helper = getattr(self, "helper", None)
+        if helper is not None:
+            helper.render_hidden_fields = True  # a crispy layout lists visible fields only
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            jetons.verifier_format(cleaned.get("jeton"))
+        except jetons.JetonInvalide as exc:
+            # A page older than the token (or a hand-made request): say so at the top,
+            # and send the form back with a valid token.
+            self.add_error(None, exc.message)
+            self.data = self.data.copy()
+            self.data[self.add_prefix("jeton")] = jetons.nouveau_jeton()
+        return cleaned
+
+
+class RevenusForm(JetonMixin, forms.Form):
     annee = forms.TypedChoiceField(label="Année des revenus", coerce=int)
     montant_annuel = forms.CharField(
         label="Revenus annuels du foyer (€)",
@@ -21,3 +60,13 @@ class RevenusForm(forms.Form):
         super().__init__(*args, **kwargs)
         annee = timezone.localdate().year
         self.fields["annee"].choices = [(a, str(a)) for a in range(annee - 1, annee - 4, -1)]
+
+    def clean_justificatif(self):
+        # The service's own check, here too so that its message shows next to the field
+        # even when another field is wrong.
+        fichier = self.cleaned_data["justificatif"]
+        try:
+            finances.verifier_justificatif(fichier)
+        except finances.FinanceError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return fichier

@@ -5,6 +5,11 @@ from comptes import views
 urlpatterns = [
     path("compte/", views.mon_compte, name="mon_compte"),
     path("compte/revenus/", views.declarer_revenus, name="declarer_revenus"),
+    path(
+        "compte/revenus/<int:pk>/justificatif/",
+        views.justificatif_revenus,
+        name="justificatif_revenus",
+    ),
     path("compte/factures/<int:pk>/pdf/", views.facture_pdf, name="facture_pdf"),
     path("compte/factures/<int:pk>/payer/", views.payer_en_ligne, name="payer_en_ligne"),
     path("compte/paiement/retour/", views.retour_paiement, name="retour_paiement"),

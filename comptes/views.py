@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -15,9 +16,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from comptes import fichiers
+from comptes.formats import euros
 from comptes.forms import RevenusForm
 from comptes.models import Facture, LigneFacture, Paiement, QuotientFamilial, Revenu
-from comptes.services import finances
+from comptes.services import finances, jetons, paiement_en_ligne
 from familles.decorators import responsable_required
 from familles.models import Enfant
 from inscriptions.models import Inscription
@@ -73,7 +76,7 @@ def mon_compte(request: HttpRequest) -> HttpResponse:
     factures = list(
         Facture.objects.filter(famille=famille).defer("pdf").order_by("-emise_le", "-numero")
     )
-    payes = finances.paye_par_facture(factures)
+    payes, paiements, solde = finances.etat_du_compte(famille, factures)
     for facture in factures:
         facture.paye = payes[facture.pk]
         facture.statut = (
@@ -82,7 +85,6 @@ def mon_compte(request: HttpRequest) -> HttpResponse:
             else finances.statut_facture(facture, facture.paye)
         )
         facture.reste = max(Decimal(0), facture.montant - facture.paye)
-    solde = finances.solde(famille)
     for facture in factures:
         # What online payment asks for: a credit in the household's favour counts first.
         facture.a_payer_en_ligne = max(Decimal(0), min(facture.reste, solde))
@@ -101,27 +103,34 @@ def mon_compte(request: HttpRequest) -> HttpResponse:
             "enfants": Enfant.objects.for_famille(famille),
             "factures": factures,
             "paiements": Paiement.objects.filter(famille=famille).select_related("facture")[:20],
-            "detail": _detail_par_inscription(
-                famille, factures, finances.paiements_par_facture(factures)
-            ),
+            "detail": _detail_par_inscription(famille, factures, paiements),
             "paiement_en_ligne": settings.PAIEMENT_EN_LIGNE_ACTIF,
             "annees_fiscales": sorted({f.mois.year for f in factures}, reverse=True),
         },
     )
 
 
+@fichiers.limite_depot(finances.TAILLE_MAX_JUSTIFICATIF)
 @responsable_required
 @require_http_methods(["GET", "POST"])
 def declarer_revenus(request: HttpRequest) -> HttpResponse:
     form = RevenusForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            finances.declarer_revenus(
-                request.responsable,
-                form.cleaned_data["annee"],
-                form.cleaned_data["montant_annuel"],
-                form.cleaned_data["justificatif"],
+            jetons.une_seule_fois(
+                request.user,
+                form.cleaned_data["jeton"],
+                "declarer_revenus",
+                lambda: finances.declarer_revenus(
+                    request.responsable,
+                    form.cleaned_data["annee"],
+                    form.cleaned_data["montant_annuel"],
+                    form.cleaned_data["justificatif"],
+                ),
             )
+        except jetons.DoubleEnvoi as exc:
+            messages.info(request, exc.message)
+            return redirect("mon_compte")
         except finances.FinanceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -133,6 +142,17 @@ def declarer_revenus(request: HttpRequest) -> HttpResponse:
             )
             return redirect("mon_compte")
     return render(request, "comptes/declarer_revenus.html", {"form": form})
+
+
+@login_required
+def justificatif_revenus(request: HttpRequest, pk: int) -> HttpResponse:
+    """A proof of income, for its household and for staff who may see incomes (the
+    admin links here); anyone else gets a 404."""
+    revenus = Revenu.objects.exclude(justificatif="")
+    if not (request.user.is_staff and request.user.has_perm("comptes.view_revenu")):
+        revenus = revenus.filter(famille__responsables__user=request.user)
+    revenu = get_object_or_404(revenus, pk=pk)
+    return fichiers.servir(revenu.justificatif, f"justificatif-revenus-{revenu.annee}")
 
 
 def _pdf(html: str, nom: str) -> FileResponse:
@@ -164,7 +184,7 @@ def payer_en_ligne(request: HttpRequest, pk: int) -> HttpResponse:
     if not settings.PAIEMENT_EN_LIGNE_ACTIF:
         raise Http404
     try:
-        url = finances.demarrer_paiement_en_ligne(facture, request.user.email)
+        url = paiement_en_ligne.demarrer_paiement_en_ligne(facture, request.user.email)
     except finances.FinanceError as exc:
         messages.error(request, exc.message)
         return redirect("mon_compte")
@@ -179,19 +199,25 @@ def retour_paiement(request: HttpRequest) -> HttpResponse:
 
     chaine = request.META.get("QUERY_STRING", "") or request.body.decode("utf-8", "replace")
     try:
-        operation = finances.traiter_retour_banque(chaine)
+        operation = paiement_en_ligne.traiter_retour_banque(chaine)
     except finances.FinanceError as exc:
         messages.error(request, exc.message)
     else:
         if operation.statut == TransactionEnLigne.Statut.PAYEE:
             messages.success(
                 request,
-                f"Paiement de {finances.euros(operation.montant)} reçu pour la facture "
+                f"Paiement de {euros(operation.montant)} reçu pour la facture "
                 f"{operation.facture.numero}. Merci.",
             )
         elif operation.statut == TransactionEnLigne.Statut.ECHEC:
             messages.warning(
                 request, "Le paiement n'a pas abouti : rien n'a été débité ni enregistré."
+            )
+        elif operation.statut == TransactionEnLigne.Statut.ANOMALIE:
+            messages.warning(
+                request,
+                "La réponse de la banque ne correspond pas au paiement demandé : rien n'est "
+                "enregistré sur votre compte. Le service finances vérifie et vous recontacte.",
             )
         else:
             messages.info(request, "Le paiement est en cours de confirmation par la banque.")
@@ -203,7 +229,7 @@ def notification_paiement(request: HttpRequest) -> HttpResponse:
     """Server-to-server notification from the bank (may come twice, or before the user)."""
     chaine = request.META.get("QUERY_STRING", "") or request.body.decode("utf-8", "replace")
     try:
-        finances.traiter_retour_banque(chaine)
+        paiement_en_ligne.traiter_retour_banque(chaine)
     except finances.FinanceError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     return HttpResponse("ok", content_type="text/plain")

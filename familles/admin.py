@@ -125,12 +125,16 @@ class RattachementInline(admin.TabularInline):
     verbose_name_plural = "enfants rattachés à ce foyer"
 
 
-@admin.action(description="Envoyer une invitation aux responsables de ces familles")
+@admin.action(
+    description="Envoyer une invitation aux responsables de ces familles", permissions=["change"]
+)
 def inviter_responsables_familles(modeladmin, request, queryset):
     _inviter(modeladmin, request, Responsable.objects.filter(famille__in=queryset))
 
 
-@admin.action(description="Envoyer une invitation (lien pour choisir un mot de passe)")
+@admin.action(
+    description="Envoyer une invitation (lien pour choisir un mot de passe)", permissions=["change"]
+)
 def inviter_responsables(modeladmin, request, queryset):
     _inviter(modeladmin, request, queryset)
 
@@ -154,25 +158,14 @@ def facturer_familles(modeladmin, request, queryset):
     from django.contrib.admin import helpers
     from django.template.response import TemplateResponse
 
-    from comptes.admin import MoisForm
-    from comptes.errors import DomainError
-    from comptes.services import finances
+    from comptes.admin import MoisForm, _facturer
 
     form = MoisForm(request.POST if "confirmer" in request.POST else None)
     if form.is_bound and form.is_valid():
-        mois = form.cleaned_data["mois"]
-        try:
-            bilan = finances.facturer_mois(mois, familles=queryset, agent=request.user)
-        except DomainError as exc:
-            modeladmin.message_user(request, exc.message, messages.ERROR)
-        else:
-            modeladmin.message_user(
-                request,
-                f"{bilan['factures']} facture(s) émise(s) pour {mois:%m/%Y}, "
-                f"{finances.euros(bilan['total'])} au total.",
-                messages.SUCCESS,
-            )
-        return None
+        # Queued for the worker; staff land on the run's progress page.
+        suivi = _facturer(modeladmin, request, form, familles=queryset)
+        if suivi:
+            return suivi
     return TemplateResponse(
         request,
         "admin/familles/famille/facturer.html",

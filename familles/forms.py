@@ -2,12 +2,13 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from comptes.forms import JetonMixin
 from familles import services
 from familles.models import Enfant, PersonneAutorisee, Responsable
-from familles.validators import normaliser_telephone, valider_code_postal
+from familles.validators import normaliser_telephone, valider_code_postal, valider_une_ligne
 
 
 class DateInput(forms.DateInput):
@@ -92,10 +93,16 @@ class SignupForm(AllauthSignupForm):
         label="Civilité", choices=[("", "Choisissez"), *Responsable.Civilite.choices]
     )
     prenom = forms.CharField(
-        label="Prénom", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        label="Prénom",
+        max_length=150,
+        validators=[valider_une_ligne],
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     nom = forms.CharField(
-        label="Nom", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+        label="Nom",
+        max_length=150,
+        validators=[valider_une_ligne],
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     adresse = forms.CharField(
         label="Adresse",
@@ -136,6 +143,16 @@ class SignupForm(AllauthSignupForm):
         # User, e-mail address, household and Responsable: all or nothing.
         with transaction.atomic():
             return super().save(request)
+
+    def try_save(self, request):
+        try:
+            return super().try_save(request)
+        except IntegrityError:
+            # The same sign-up sent twice at once: both passed the "address taken" check
+            # and the other one created the account. Answer as allauth does for a taken
+            # address (nothing was written here: save() rolled back).
+            self.account_already_exists = True
+            return super().try_save(request)
 
     def signup(self, request, user) -> None:
         services.creer_famille(user, self.cleaned_data)
@@ -201,6 +218,10 @@ class EnfantForm(forms.ModelForm):
         if value.year < 1990:
             raise forms.ValidationError("Cette date de naissance n'est pas plausible.")
         return value
+
+
+class EnfantAjoutForm(JetonMixin, EnfantForm):
+    """The "Ajouter un enfant" form: sent once, whatever the clicks (one child added)."""
 
 
 class PersonneAutoriseeForm(forms.ModelForm):

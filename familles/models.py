@@ -3,7 +3,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 
-from familles.validators import valider_code_postal, valider_telephone
+from familles.validators import valider_code_postal, valider_telephone, valider_une_ligne
 
 
 class Famille(models.Model):
@@ -14,7 +14,7 @@ class Famille(models.Model):
         MSA = "msa", "MSA"
         AUTRE = "autre", "Autre régime"
 
-    nom = models.CharField("nom de la famille", max_length=150)
+    nom = models.CharField("nom de la famille", max_length=150, validators=[valider_une_ligne])
     adresse = models.CharField("adresse", max_length=250, blank=True)
     complement_adresse = models.CharField("complément d'adresse", max_length=250, blank=True)
     code_postal = models.CharField(
@@ -53,8 +53,8 @@ class Responsable(models.Model):
     )
     famille = models.ForeignKey(Famille, on_delete=models.PROTECT, related_name="responsables")
     civilite = models.CharField("civilité", max_length=3, choices=Civilite)
-    nom = models.CharField("nom", max_length=150)
-    prenom = models.CharField("prénom", max_length=150)
+    nom = models.CharField("nom", max_length=150, validators=[valider_une_ligne])
+    prenom = models.CharField("prénom", max_length=150, validators=[valider_une_ligne])
     adresse = models.CharField("adresse", max_length=250)
     complement_adresse = models.CharField("complément d'adresse", max_length=250, blank=True)
     code_postal = models.CharField("code postal", max_length=5, validators=[valider_code_postal])
@@ -129,8 +129,8 @@ class Enfant(models.Model):
         CM2 = "cm2", "CM2"
         COLLEGE = "college", "Collège"
 
-    nom = models.CharField("nom", max_length=150)
-    prenom = models.CharField("prénom", max_length=150)
+    nom = models.CharField("nom", max_length=150, validators=[valider_une_ligne])
+    prenom = models.CharField("prénom", max_length=150, validators=[valider_une_ligne])
     sexe = models.CharField("sexe", max_length=1, choices=Sexe)
     date_naissance = models.DateField("date de naissance")
     ecole = models.CharField("école", max_length=150, blank=True)
@@ -199,9 +199,14 @@ class PersonneAutorisee(models.Model):
     enfant = models.ForeignKey(
         Enfant, on_delete=models.CASCADE, related_name="personnes_autorisees"
     )
-    nom = models.CharField("nom", max_length=150)
-    prenom = models.CharField("prénom", max_length=150)
-    lien = models.CharField("lien avec l'enfant", max_length=100, help_text="Grand-mère, voisin…")
+    nom = models.CharField("nom", max_length=150, validators=[valider_une_ligne])
+    prenom = models.CharField("prénom", max_length=150, validators=[valider_une_ligne])
+    lien = models.CharField(
+        "lien avec l'enfant",
+        max_length=100,
+        help_text="Grand-mère, voisin…",
+        validators=[valider_une_ligne],
+    )
     telephone = models.CharField("téléphone", max_length=20, validators=[valider_telephone])
 
     class Meta:

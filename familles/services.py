@@ -22,16 +22,16 @@ class FamilleError(DomainError):
 
 def creer_famille(user, coordonnees: dict) -> Responsable:
     """A new household with its first Responsable (sign-up or staff creation)."""
+    famille = Famille(
+        nom=f"Famille {coordonnees['nom']}".strip()[: Famille._meta.get_field("nom").max_length],
+        adresse=coordonnees.get("adresse", ""),
+        complement_adresse=coordonnees.get("complement_adresse", ""),
+        code_postal=coordonnees.get("code_postal", ""),
+        ville=coordonnees.get("ville", ""),
+    )
+    _valider_champs(famille, ["nom"])
     with transaction.atomic():
-        famille = Famille.objects.create(
-            nom=f"Famille {coordonnees['nom']}".strip()[
-                : Famille._meta.get_field("nom").max_length
-            ],
-            adresse=coordonnees.get("adresse", ""),
-            complement_adresse=coordonnees.get("complement_adresse", ""),
-            code_postal=coordonnees.get("code_postal", ""),
-            ville=coordonnees.get("ville", ""),
-        )
+        famille.save()
         return ajouter_responsable(famille, user, coordonnees)
 
 
@@ -56,6 +56,16 @@ def _valider(instance, exclude=None) -> None:
         raise FamilleError(messages[0], field=field) from None
 
 
+def _valider_champs(instance, champs: list[str]) -> None:
+    """Only the named fields (names typed by a person: one line, no control character)."""
+    autres = [f.name for f in instance._meta.fields if f.name not in champs]
+    _valider(instance, exclude=autres)
+
+
+NOMS_ENFANT = ["nom", "prenom"]
+NOMS_PERSONNE = ["nom", "prenom", "lien"]
+
+
 def verifier_date_naissance(date_naissance: datetime.date) -> None:
     if date_naissance > timezone.localdate():
         raise FamilleError(
@@ -68,6 +78,9 @@ def ajouter_enfant(
 ) -> Enfant:
     """Applied at once, and recorded in the household's timeline."""
     verifier_date_naissance(enfant.date_naissance)
+    _valider_champs(enfant, NOMS_ENFANT)
+    for personne in personnes:
+        _valider_champs(personne, NOMS_PERSONNE)
     with transaction.atomic():
         enfant.save()
         Rattachement.objects.create(enfant=enfant, famille=responsable.famille)
@@ -100,6 +113,9 @@ def modifier_enfant(
 ) -> Enfant:
     """Save the child and its pick-up persons, and record what changed."""
     verifier_date_naissance(enfant.date_naissance)
+    _valider_champs(enfant, NOMS_ENFANT)
+    for personne in personnes_a_enregistrer:
+        _valider_champs(personne, NOMS_PERSONNE)
     if any(
         p.enfant_id not in (None, enfant.pk)
         for p in personnes_a_enregistrer + personnes_a_supprimer

@@ -7,9 +7,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from comptes.services import jetons
 from familles import services
 from familles.decorators import responsable_required
-from familles.forms import CoordonneesForm, EnfantForm, PersonnesAutoriseesFormSet
+from familles.forms import (
+    CoordonneesForm,
+    EnfantAjoutForm,
+    EnfantForm,
+    PersonnesAutoriseesFormSet,
+)
 from familles.models import Enfant, PersonneAutorisee, Responsable
 
 
@@ -53,7 +59,7 @@ def ma_famille(request: HttpRequest) -> HttpResponse:
 @responsable_required
 @require_http_methods(["GET", "POST"])
 def enfant_ajouter(request: HttpRequest) -> HttpResponse:
-    form = EnfantForm(request.POST or None)
+    form = EnfantAjoutForm(request.POST or None)
     formset = PersonnesAutoriseesFormSet(request.POST or None, prefix="personnes")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         personnes = [
@@ -62,9 +68,17 @@ def enfant_ajouter(request: HttpRequest) -> HttpResponse:
             if f.has_changed() and f not in formset.deleted_forms
         ]
         try:
-            enfant = services.ajouter_enfant(
-                request.responsable, form.save(commit=False), personnes
+            enfant = jetons.une_seule_fois(
+                request.user,
+                form.cleaned_data["jeton"],
+                "enfant_ajouter",
+                lambda: services.ajouter_enfant(
+                    request.responsable, form.save(commit=False), personnes
+                ),
             )
+        except jetons.DoubleEnvoi as exc:
+            messages.info(request, exc.message)
+            return redirect("ma_famille")
         except services.FamilleError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

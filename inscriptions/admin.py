@@ -3,6 +3,7 @@ import io
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse
@@ -12,10 +13,26 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from comptes.admin_utils import FiltreStatutATraiter, traiter_une_a_une
+from comptes.models import User
+from familles import admin as familles_admin
 from familles.models import Enfant
 from inscriptions import pdf, services
 from inscriptions.forms import MotifForm
 from inscriptions.models import Activite, Attestation, Inscription, Periode, Site
+
+
+class LimiteAuxSites:
+    """Staff without "voir_tous_les_sites" (Direction de site) reach only the rows of the
+    sites they direct; another site's row is a 404 like any foreign id."""
+
+    chemin_site = "activite__site"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        sites = Site.visibles_par(request.user)
+        if sites is None:
+            return queryset
+        return queryset.filter(**{f"{self.chemin_site}__in": sites})
 
 
 @admin.register(Periode)
@@ -24,9 +41,31 @@ class PeriodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(LimiteAuxSites, admin.ModelAdmin):
+    chemin_site = "pk"
     list_display = ["nom", "adresse"]
     search_fields = ["nom"]
+    filter_horizontal = ["directeurs"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "directeurs":
+            kwargs["queryset"] = User.objects.filter(is_staff=True)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+admin.site.unregister(Enfant)
+
+
+@admin.register(Enfant)
+class EnfantAdmin(familles_admin.EnfantAdmin):
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        sites = Site.visibles_par(request.user)
+        if sites is None:
+            return queryset
+        # A subquery, not a join: a child enrolled twice is listed once.
+        inscrits = Inscription.objects.filter(activite__site__in=sites).values("enfant_id")
+        return queryset.filter(pk__in=inscrits)
 
 
 class ActiviteForm(forms.ModelForm):
@@ -59,7 +98,8 @@ class ActiviteForm(forms.ModelForm):
 
 
 @admin.register(Activite)
-class ActiviteAdmin(admin.ModelAdmin):
+class ActiviteAdmin(LimiteAuxSites, admin.ModelAdmin):
+    chemin_site = "site"
     form = ActiviteForm
     list_display = [
         "nom",
@@ -72,7 +112,7 @@ class ActiviteAdmin(admin.ModelAdmin):
         "validation",
         "preinscription",
     ]
-    list_filter = ["periode", "type", "site", "validation"]
+    list_filter = ["periode", "type", ("site", admin.RelatedOnlyFieldListFilter), "validation"]
     list_select_related = ["site", "periode"]
     search_fields = ["nom", "site__nom"]
     fieldsets = (
@@ -113,10 +153,11 @@ class ActiviteFilter(admin.SimpleListFilter):
     parameter_name = "activite"
 
     def lookups(self, request, model_admin):
-        return [
-            (a.pk, f"{a.nom} — {a.site.nom} ({a.periode.nom})")
-            for a in Activite.objects.select_related("site", "periode")
-        ]
+        activites = Activite.objects.select_related("site", "periode")
+        sites = Site.visibles_par(request.user)
+        if sites is not None:
+            activites = activites.filter(site__in=sites)
+        return [(a.pk, f"{a.nom} — {a.site.nom} ({a.periode.nom})") for a in activites]
 
     def queryset(self, request, queryset):
         return queryset.filter(activite_id=self.value()) if self.value() else queryset
@@ -204,7 +245,7 @@ def emettre_attestation(modeladmin, request, queryset):
 
 
 @admin.register(Inscription)
-class InscriptionAdmin(admin.ModelAdmin):
+class InscriptionAdmin(LimiteAuxSites, admin.ModelAdmin):
     list_display = [
         "enfant",
         "activite_nom",
@@ -219,7 +260,7 @@ class InscriptionAdmin(admin.ModelAdmin):
     list_filter = [
         StatutInscriptionFilter,
         "activite__periode",
-        "activite__site",
+        ("activite__site", admin.RelatedOnlyFieldListFilter),
         "activite__type",
         ActiviteFilter,
     ]
@@ -309,7 +350,8 @@ class InscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attestation)
-class AttestationAdmin(admin.ModelAdmin):
+class AttestationAdmin(LimiteAuxSites, admin.ModelAdmin):
+    chemin_site = "inscription__activite__site"
     list_display = ["numero", "inscription", "emise_le", "emise_par", "telecharger"]
     list_select_related = ["inscription__enfant", "inscription__activite", "emise_par"]
     search_fields = ["numero", "code_verification", "inscription__enfant__nom"]
@@ -348,7 +390,9 @@ class AttestationAdmin(admin.ModelAdmin):
         ]
 
     def pdf_view(self, request, pk):
-        attestation = get_object_or_404(Attestation.objects.defer("pdf"), pk=pk)
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        attestation = get_object_or_404(self.get_queryset(request), pk=pk)
         document = pdf.assurer_pdf(attestation.pk)
         if document is None:
             self.message_user(request, "Le PDF n'a pas pu être produit.", messages.ERROR)

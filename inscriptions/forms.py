@@ -2,11 +2,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout
 from django import forms
 
+from comptes.forms import JetonMixin
 from familles.forms import DateInput
 from inscriptions.models import Activite, Inscription
 
 
-class InscriptionForm(forms.Form):
+class InscriptionForm(JetonMixin, forms.Form):
     date_debut = forms.DateField(label="À partir du", widget=DateInput())
     date_fin = forms.DateField(label="Jusqu'au", widget=DateInput())
     commentaire = forms.CharField(

@@ -5,12 +5,13 @@ from django.db import models
 from django.utils import timezone
 
 from familles.models import Enfant
+from familles.validators import valider_une_ligne
 
 
 class Periode(models.Model):
     """A season, e.g. "Année scolaire 2026-2027"."""
 
-    nom = models.CharField("nom", max_length=100, unique=True)
+    nom = models.CharField("nom", max_length=100, unique=True, validators=[valider_une_ligne])
     debut = models.DateField("début")
     fin = models.DateField("fin")
 
@@ -31,16 +32,33 @@ class Periode(models.Model):
 
 
 class Site(models.Model):
-    nom = models.CharField("nom", max_length=150, unique=True)
+    nom = models.CharField("nom", max_length=150, unique=True, validators=[valider_une_ligne])
     adresse = models.CharField("adresse", max_length=250, blank=True)
+    # Staff who direct the site: without "voir_tous_les_sites" they see only these sites'
+    # children, enrolments and day lists.
+    directeurs = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="sites_diriges",
+        verbose_name="direction du site",
+        help_text="Agents du rôle « Direction de site » qui voient les enfants de ce site.",
+    )
 
     class Meta:
         verbose_name = "site"
         verbose_name_plural = "sites"
         ordering = ["nom"]
+        permissions = [("voir_tous_les_sites", "Voit les enfants et les listes de tous les sites")]
 
     def __str__(self) -> str:
         return self.nom
+
+    @classmethod
+    def visibles_par(cls, user) -> "models.QuerySet[Site] | None":
+        """The sites a staff member is limited to, or None when they see every site."""
+        if user.has_perm("inscriptions.voir_tous_les_sites"):
+            return None
+        return cls.objects.filter(directeurs=user)
 
 
 class ActiviteQuerySet(models.QuerySet):
@@ -68,7 +86,7 @@ class Activite(models.Model):
         AUTOMATIQUE = "automatique", "Automatique (dans la limite des places)"
         MANUELLE = "manuelle", "Par le service"
 
-    nom = models.CharField("nom", max_length=150)
+    nom = models.CharField("nom", max_length=150, validators=[valider_une_ligne])
     type = models.CharField("type", max_length=24, choices=Type)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="activites")
     periode = models.ForeignKey(Periode, on_delete=models.PROTECT, related_name="activites")

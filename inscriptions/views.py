@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from comptes.services import jetons
 from familles.decorators import responsable_required
 from familles.models import Enfant
 from inscriptions import pdf, services
@@ -93,14 +94,24 @@ def inscrire(request: HttpRequest, enfant_pk: int, activite_pk: int) -> HttpResp
     form = InscriptionForm(request.POST or None, activite=activite, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            inscription = services.demander_inscription(
-                request.responsable,
-                enfant,
-                activite,
-                form.cleaned_data["date_debut"],
-                form.cleaned_data["date_fin"],
-                form.cleaned_data["commentaire"],
+            inscription = jetons.une_seule_fois(
+                request.user,
+                form.cleaned_data["jeton"],
+                "inscrire",
+                lambda: services.demander_inscription(
+                    request.responsable,
+                    enfant,
+                    activite,
+                    form.cleaned_data["date_debut"],
+                    form.cleaned_data["date_fin"],
+                    form.cleaned_data["commentaire"],
+                ),
             )
+        except jetons.DoubleEnvoi as exc:
+            messages.info(request, exc.message)
+            if exc.objet_id is None:
+                return redirect("mes_inscriptions")
+            return redirect("inscription_detail", exc.objet_id)
         except services.InscriptionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -142,6 +153,7 @@ def inscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "inscription": inscription,
             "attestations": attestations,
             "demande_attestation": demande_attestation,
+            "jeton": jetons.nouveau_jeton(),
         },
     )
 
@@ -151,8 +163,15 @@ def inscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def demander_attestation(request: HttpRequest, pk: int) -> HttpResponse:
     inscription = _get_inscription_for_user(request, pk)
     try:
-        demande = services.demander_attestation(request.responsable, inscription)
-    except services.InscriptionError as exc:
+        demande = jetons.une_seule_fois(
+            request.user,
+            request.POST.get("jeton"),
+            "demander_attestation",
+            lambda: services.demander_attestation(request.responsable, inscription),
+        )
+    except jetons.DoubleEnvoi as exc:
+        messages.info(request, exc.message)
+    except (services.InscriptionError, jetons.JetonInvalide) as exc:
         messages.error(request, exc.message)
     else:
         if demande.statut == Demande.Statut.ACCEPTEE:

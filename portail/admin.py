@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from comptes.admin_utils import FiltreStatutATraiter, traiter_une_a_une
 from familles.models import Responsable
 from portail import services
-from portail.models import Demande
+from portail.models import Demande, InformationsCommune
 
 
 class StatutFilter(FiltreStatutATraiter):
@@ -189,8 +189,10 @@ class DemandeAdmin(admin.ModelAdmin):
     @admin.display(description="statut", ordering="statut")
     def statut_affiche(self, obj):
         # Symbol + text, no colour: readable on the admin's light and dark themes.
-        symboles = {"en_attente": "⏳", "acceptee": "✓", "refusee": "✗"}
-        return format_html("<strong>{} {}</strong>", symboles[obj.statut], obj.get_statut_display())
+        symboles = {"en_attente": "⏳", "acceptee": "✓", "refusee": "✗", "annulee": "⊘"}
+        return format_html(
+            "<strong>{} {}</strong>", symboles.get(obj.statut, ""), obj.get_statut_display()
+        )
 
     @admin.display(description="changements demandés")
     def changements(self, obj):
@@ -208,3 +210,56 @@ class DemandeAdmin(admin.ModelAdmin):
                 "", "<tr><td>{}</td><td>{}</td><td><strong>{}</strong></td></tr>", lignes
             ),
         )
+
+
+@admin.register(InformationsCommune)
+class InformationsCommuneAdmin(admin.ModelAdmin):
+    """One row: the list goes straight to its form; only the change permission edits it."""
+
+    fieldsets = [
+        (
+            "Contact du service",
+            {"fields": ["service", "adresse", "telephone", "courriel", "horaires"]},
+        ),
+        (
+            "Mentions légales",
+            {"fields": ["directeur_publication", "hebergeur", "texte_mentions_legales"]},
+        ),
+        (
+            "Données personnelles",
+            {"fields": ["dpo_nom", "dpo_courriel", "dpo_adresse", "texte_donnees_personnelles"]},
+        ),
+        (
+            "Accessibilité (RGAA)",
+            {
+                "fields": [
+                    "conformite",
+                    "taux_conformite",
+                    "date_audit",
+                    "auditeur",
+                    "texte_non_conformites",
+                    "texte_recours",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = ["modifie_le"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if self.has_change_permission(request):
+            # The row is created with its defaults the first time staff open it.
+            InformationsCommune.objects.get_or_create(pk=1)
+        elif not InformationsCommune.objects.filter(pk=1).exists():
+            self.message_user(
+                request,
+                "Les informations de la commune n'ont pas encore été saisies.",
+                messages.INFO,
+            )
+            return redirect("admin:index")
+        return redirect("admin:portail_informationscommune_change", 1)

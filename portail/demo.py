@@ -7,9 +7,12 @@ one password hash shared by every generated account.
 
 import datetime
 import random
+import time
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -20,9 +23,13 @@ from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Re
 from inscriptions import services as inscriptions_services
 from inscriptions.models import Activite, Inscription, Periode, Site
 from portail.models import Demande
-from portail.roles import assurer_groupe_gestionnaires
+from portail.roles import GESTIONNAIRE, groupe
 
 MOT_DE_PASSE = "portail-demo"
+# Staff sign in with a second factor (mandatory, no switch to turn it off): the demo
+# staff account's authenticator secret is public like its password (the demo refuses
+# to run in production). Add it to an authenticator app, or `manage.py demo --code`.
+SECRET_TOTP_AGENT = "PORTAILFAMILLEDEMOAGENTS"  # noqa: S105 (public, demo only)
 LOGINS = {
     "parent1@example.org": "parent : deux enfants, cantine et réservations, une facture à "
     "payer en ligne, une modification de coordonnées en attente",
@@ -572,6 +579,39 @@ def _compte_demo(parent: Responsable, enfant: Enfant) -> None:
     finances.facturer_mois(mois, familles=[parent.famille])
 
 
+def code_totp_agent() -> str:
+    """The demo staff account's current second-factor code (30 s)."""
+    return format_hotp_value(hotp_value(SECRET_TOTP_AGENT, int(time.time()) // 30))
+
+
+def _application_agent_demo() -> None:
+    # Also for a demo built before two-factor sign-in existed.
+    agent = User.objects.get(email="gestionnaire@example.org")
+    if not Authenticator.objects.filter(user=agent, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(agent, SECRET_TOTP_AGENT)
+
+
+def _informations_commune_demo() -> None:
+    """The demo town's contact, DPO and accessibility audit (legal pages and footer)."""
+    from portail.models import InformationsCommune
+
+    InformationsCommune.objects.get_or_create(
+        pk=1,
+        defaults={
+            "adresse": "Hôtel de ville\n1 place de la Mairie\n44000 Belleville-sur-Loire",
+            "telephone": "02 40 00 00 00",
+            "courriel": "enfance@belleville-sur-loire.example",
+            "dpo_nom": "Délégué mutualisé de la communauté de communes",
+            "dpo_courriel": "dpo@belleville-sur-loire.example",
+            "hebergeur": "Hébergeur de démonstration, 1 rue des Serveurs, 44000 Nantes",
+            "conformite": InformationsCommune.Conformite.PARTIELLE,
+            "taux_conformite": 75,
+            "date_audit": datetime.date(2026, 10, 1),
+            "auditeur": "audit interne",
+        },
+    )
+
+
 def creer_comptes_connus() -> list[str]:
     """parent1, parent2 and gestionnaire; returns the e-mails created this time."""
     crees = []
@@ -579,8 +619,10 @@ def creer_comptes_connus() -> list[str]:
     if not User.objects.filter(email="gestionnaire@example.org").exists():
         agent = User.objects.create_user("gestionnaire@example.org", MOT_DE_PASSE, is_staff=True)
         EmailAddress.objects.create(user=agent, email=agent.email, verified=True, primary=True)
-        agent.groups.add(assurer_groupe_gestionnaires())
+        agent.groups.add(groupe(GESTIONNAIRE))
         crees.append(agent.email)
+    _application_agent_demo()
+    _informations_commune_demo()
     if not User.objects.filter(email="parent1@example.org").exists():
         coord = {
             **_coordonnees(random.Random(1), "Lemaire", True),

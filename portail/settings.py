@@ -6,6 +6,7 @@ application refuses to start without a real SECRET_KEY.
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -48,6 +49,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+# bench/pages.py sets it to expose a bare "ok" view as the yardstick (never in production).
+PORTAIL_BENCH = env_bool("PORTAIL_BENCH", False)
 TESTING = env_bool("PORTAIL_TESTING", False)
 # `manage.py makemigrations` only reads the models: it may run without production secrets
 # (CI and pre-commit checks), every other command and the server may not.
@@ -94,9 +97,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "django_tasks",
+    "django_tasks_db",
     "comptes",
     "familles",
     "inscriptions",
@@ -114,7 +120,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After allauth's: staff reach nothing but the 2FA pages until their session is
+    # authenticated with a second factor.
+    "comptes.middleware.DoubleAuthentificationAgentsMiddleware",
 ]
 
 ROOT_URLCONF = "portail.urls"
@@ -141,7 +151,11 @@ _default_sqlite = f"sqlite:///{BASE_DIR / 'var' / 'portail.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or _default_sqlite,
-        conn_max_age=env_int("CONN_MAX_AGE", 0),
+        # Persistent connections: a new PostgreSQL connection per request costs more than
+        # the calendar page's queries. Checked before reuse, so a restarted server is
+        # survived. 0 in development (runserver opens a thread per request).
+        conn_max_age=env_int("CONN_MAX_AGE", 0 if DEBUG else 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -171,7 +185,8 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Invitation links and password-reset links stay valid for 3 days.
+# Invitation links and password-reset links stay valid for 3 days (the invitation
+# e-mail, README and docs/guide-agents.md say so; tests/comptes/test_invitation.py checks).
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 LANGUAGE_CODE = "fr"
@@ -197,6 +212,13 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
+# Uploads (comptes/fichiers.py): each file streams to a temporary file and is cut off
+# past its view's limit (5 Mo for proofs of income), else past this one; the proxy's
+# body limit sits just above (docs/exploitation.md). Form fields other than files stay
+# under Django's 2.5 Mo.
+FILE_UPLOAD_HANDLERS = ["comptes.fichiers.DepotPlafonne"]
+PORTAIL_TAILLE_MAX_DEPOT = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "tableau_de_bord"
@@ -211,14 +233,21 @@ ACCOUNT_CHANGE_EMAIL = False
 # The e-mail is the login and the town's record: only staff change it.
 ACCOUNT_MAX_EMAIL_ADDRESSES = 1
 # A parent who signs up with an address already known must be told so plainly
-# (see docs/exploitation.md: login attempts stay rate limited).
+# (see docs/exploitation.md: login attempts stay rate limited). allauth has one switch
+# for both pages, so the password reset form is replaced to answer the same for known
+# and unknown addresses (comptes.connexion.MotDePasseOublieForm).
 ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_SIGNUP_FORM_CLASS = None
-ACCOUNT_FORMS = {"signup": "familles.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "familles.forms.SignupForm",
+    "reset_password": "comptes.connexion.MotDePasseOublieForm",
+}
 ACCOUNT_ADAPTER = "comptes.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Per client address the limits are generous: a town hall, a school or a company
+    # puts hundreds of parents behind one address. Per account they stay strict.
+    "login": "120/m/ip",
+    "login_failed": "100/10m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -227,11 +256,19 @@ ACCOUNT_RATE_LIMITS = {
     "verifier_attestation": "20/m/ip",
 }
 # Behind a reverse proxy, how many proxies add themselves to X-Forwarded-For (rate
-# limits key on the client's address, not the proxy's).
+# limits key on the client's address, not the proxy's). Unset in production, every
+# parent would share the proxy's address: `check --deploy` warns (portail.W001).
+TRUSTED_PROXY_COUNT_DEFINI = os.environ.get("TRUSTED_PROXY_COUNT", "").strip() != ""
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAIL_COMMUNE}] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_SESSION_REMEMBER = None
+
+# Two-factor sign-in (allauth.mfa): authenticator app (TOTP) and recovery codes;
+# mandatory for staff (comptes.middleware), optional for parents.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = f"Portail Famille — {PORTAIL_COMMUNE}"
+MFA_ADAPTER = "comptes.adapter.MFAAdapter"
 
 # Rate limits and the verification page counters live in the cache: with several
 # processes, use a shared one (CACHE=database, then `manage.py createcachetable`).
@@ -262,30 +299,88 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Only the background worker talks to SMTP; a stalled server must still free it soon.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
-# Send each e-mail right after the commit that queued it; if off, only
-# `manage.py envoyer_courriels` (cron) sends them and requests never wait on SMTP.
-PORTAIL_COURRIELS_IMMEDIATS = env_bool("PORTAIL_COURRIELS_IMMEDIATS", True)
+if not 1 <= EMAIL_TIMEOUT <= 120:
+    raise ImproperlyConfigured("EMAIL_TIMEOUT doit être compris entre 1 et 120 secondes.")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portail-famille@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- background tasks (django-tasks) -------------------------------------------------
+# The queue lives in the same database; `manage.py db_worker` runs the tasks (`make run`
+# starts one beside the demo server). No request sends e-mail itself. On Django 6 this
+# becomes django.tasks with the same backend.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 # --- online payment (eopayment) ------------------------------------------------
-# Backend name (dummy, payfip_ws, tipi, ...) and its options as JSON, per town.
+# Backend name and its options as JSON, per town. A payment is recorded only from an
+# answer the bank vouches for (comptes/services/paiement_en_ligne.py): payfip_ws asks
+# PayFiP's web service; "dummy" believes the browser, so only with the demo's test bank.
 PAIEMENT_EN_LIGNE_BACKEND = os.environ.get("PAIEMENT_EN_LIGNE_BACKEND", "dummy")
 try:
     PAIEMENT_EN_LIGNE_OPTIONS = json.loads(os.environ.get("PAIEMENT_EN_LIGNE_OPTIONS", "{}"))
 except json.JSONDecodeError:
-    raise ImproperlyConfigured("PAIEMENT_EN_LIGNE_OPTIONS doit être un objet JSON.") from None
-# The demo's test bank page (simulates the bank locally); never in production.
+    PAIEMENT_EN_LIGNE_OPTIONS = None
+if not isinstance(PAIEMENT_EN_LIGNE_OPTIONS, dict):
+    raise ImproperlyConfigured("PAIEMENT_EN_LIGNE_OPTIONS doit être un objet JSON.")
+# The demo's test bank page (simulates the bank locally) and test-mode payments
+# accepted; never in production (`check --deploy` warns).
 PAIEMENT_BANQUE_DE_TEST = env_bool("PAIEMENT_BANQUE_DE_TEST", DEBUG or TESTING)
-# The "dummy" backend trusts whatever the browser sends back: only for the demo and tests.
 PAIEMENT_EN_LIGNE_ACTIF = env_bool(
-    "PAIEMENT_EN_LIGNE_ACTIF", PAIEMENT_EN_LIGNE_BACKEND != "dummy" or DEBUG or TESTING
+    "PAIEMENT_EN_LIGNE_ACTIF", PAIEMENT_EN_LIGNE_BACKEND != "dummy" or PAIEMENT_BANQUE_DE_TEST
+)
+if PAIEMENT_EN_LIGNE_ACTIF:
+    if PAIEMENT_EN_LIGNE_BACKEND == "dummy":
+        if not PAIEMENT_BANQUE_DE_TEST:
+            raise ImproperlyConfigured(
+                "Le module de paiement « dummy » croit ce que renvoie le navigateur : "
+                "il ne sert qu'à la démonstration, avec PAIEMENT_BANQUE_DE_TEST=1."
+            )
+    elif PAIEMENT_EN_LIGNE_BACKEND != "payfip_ws":
+        raise ImproperlyConfigured(
+            f"Le module de paiement « {PAIEMENT_EN_LIGNE_BACKEND} » n'est pas pris en charge : "
+            "la banque n'y confirme pas elle-même le résultat et le montant, une réponse "
+            "falsifiée passerait pour un paiement. Utilisez payfip_ws, ou désactivez le "
+            "paiement en ligne (PAIEMENT_EN_LIGNE_ACTIF=0)."
+        )
+    elif not re.fullmatch(r"[0-9]{6}", str(PAIEMENT_EN_LIGNE_OPTIONS.get("numcli", ""))):
+        raise ImproperlyConfigured(
+            "PayFiP : PAIEMENT_EN_LIGNE_OPTIONS doit donner le numéro client "
+            '("numcli", 6 chiffres).'
+        )
+    elif PAIEMENT_EN_LIGNE_OPTIONS.get("saisie") not in ("W", "X") and not PAIEMENT_BANQUE_DE_TEST:
+        raise ImproperlyConfigured(
+            'PayFiP : indiquez "saisie": "W" (production) ou "X" (activation) dans '
+            "PAIEMENT_EN_LIGNE_OPTIONS ; le mode test (T, le défaut d'eopayment) "
+            "n'encaisse rien et n'est accepté qu'avec PAIEMENT_BANQUE_DE_TEST=1."
+        )
+
+# Where "Payer en ligne" sends the parent: browsers apply the page's CSP form-action to the
+# redirect that follows the form, so the bank's origin must be allowed there.
+PAIEMENT_EN_LIGNE_ORIGINES = env_list(
+    "PAIEMENT_EN_LIGNE_ORIGINES",
+    ["https://www.payfip.gouv.fr"] if PAIEMENT_EN_LIGNE_BACKEND == "payfip_ws" else [],
 )
 
 # --- security -----------------------------------------------------------------
+# A refused CSRF check gets a French page in the site's layout (portail/views.py).
+CSRF_FAILURE_VIEW = "portail.views.erreur_csrf"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles and images come from this site
+# only, never inline (templates use static/css and static/js).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'", *PAIEMENT_EN_LIGNE_ORIGINES],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
@@ -298,6 +393,17 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 if TESTING:
     SECURE_SSL_REDIRECT = False
+
+# --- personal data (RGPD) ---------------------------------------------------------
+# Retention periods in months, shown on the "Données personnelles" page; the retention job
+# reads the same numbers. Each counts from the end of what the data served (see the page).
+PORTAIL_DUREES_CONSERVATION = {
+    "famille": 36,  # household, guardians, children: after their last enrolment ends
+    "sante": 12,  # fiche sanitaire: after the child's last enrolment ends
+    "revenus": 36,  # incomes, quotient, proofs: after the year they apply to
+    "factures": 120,  # invoices, payments, bookings billed: public accounting, 10 years
+    "journaux": 12,  # connection and security logs
+}
 
 LOGGING = {
     "version": 1,

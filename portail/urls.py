@@ -1,21 +1,44 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponse
 from django.urls import include, path
 
-from portail import views
+from comptes.connexion import ActiverApplicationView
+from portail import pages_legales, views
 
 admin.site.site_header = "Portail Famille — administration"
 admin.site.site_title = "Portail Famille"
 admin.site.index_title = "Gestion des services à l'enfance"
+# The administration signs in through allauth: rate limits, then the second factor
+# (mandatory for staff, comptes.middleware); a signed-in parent gets a 403.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
     path("tableau-de-bord/", views.tableau_de_bord, name="tableau_de_bord"),
+    path("mentions-legales/", pages_legales.mentions_legales, name="mentions_legales"),
+    path("donnees-personnelles/", pages_legales.donnees_personnelles, name="donnees_personnelles"),
+    path("accessibilite/", pages_legales.accessibilite, name="accessibilite"),
+    path("contact/", pages_legales.contact, name="contact"),
     path("", include("familles.urls")),
     path("", include("inscriptions.urls")),
     path("", include("reservations.urls")),
     path("", include("comptes.urls")),
     # Before allauth's URLs: its e-mail management page is replaced (staff only).
     path("comptes/email/", views.email_gere_par_le_service),
+    # allauth's page, which also counts as the second factor of the session.
+    path("comptes/2fa/totp/activate/", ActiverApplicationView.as_view()),
     path("comptes/", include("allauth.urls")),
     path("gestion/", admin.site.urls),
 ]
+
+if settings.PORTAIL_BENCH:
+    # bench/pages.py's yardstick: bare Django (middleware, URL resolving, a response), no
+    # template, no query. Only when the bench sets PORTAIL_BENCH, never in production.
+    urlpatterns.append(path("bench/ok/", lambda request: HttpResponse("ok")))
+
+handler400 = "portail.views.erreur_400"
+handler403 = "portail.views.erreur_403"
+# allauth's rate limits answer with this one too (allauth.core.ratelimit.respond_429).
+handler429 = "portail.views.erreur_429"

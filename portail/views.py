@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -36,3 +37,25 @@ def email_gere_par_le_service(request: HttpRequest) -> HttpResponse:
         "adressez-vous au guichet unique.",
     )
     return redirect("mes_coordonnees" if request.user.is_authenticated else "account_login")
+
+
+# Error pages: French, in the site's layout, saying what to do. Nothing was written
+# (the request stopped before any view ran, or the view refused it).
+_TROP_DE_DONNEES = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
+def erreur_400(request: HttpRequest, exception=None) -> HttpResponse:
+    contexte = {"trop_de_donnees": isinstance(exception, _TROP_DE_DONNEES)}
+    return render(request, "400.html", contexte, status=400)
+
+
+def erreur_403(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def erreur_csrf(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)
+
+
+def erreur_429(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "429.html", status=429)

@@ -16,8 +16,9 @@ from django.utils import timezone
 from comptes.errors import DomainError
 from familles.forms import DateInput
 from inscriptions import admin as inscriptions_admin
-from inscriptions.models import Activite, Inscription, Periode
+from inscriptions.models import Activite, Inscription, Periode, Site
 from reservations import lecture, services
+from reservations.admin_tirage import TirageInline
 from reservations.calendrier import Calendrier, jours_entre
 from reservations.models import (
     Fermeture,
@@ -63,6 +64,7 @@ class ParametresForm(forms.ModelForm):
             "annulation_sans_weekend",
             "annulation_sans_feries",
             "validation_requise",
+            "mode_ouverture",
         ]
 
 
@@ -97,6 +99,7 @@ class ParametresInline(admin.StackedInline):
             },
         ),
         ("Validation", {"fields": ("validation_requise",)}),
+        ("Mode d'ouverture", {"fields": ("mode_ouverture",)}),
     )
 
 
@@ -157,7 +160,7 @@ def _apres_changement_du_calendrier(modeladmin, request, activite) -> None:
 
 @admin.register(Activite)
 class ActiviteAdmin(inscriptions_admin.ActiviteAdmin):
-    inlines = [ParametresInline, FermetureInline, JourneeInline]
+    inlines = [ParametresInline, FermetureInline, JourneeInline, TirageInline]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -375,15 +378,22 @@ def exporter_csv(modeladmin, request, queryset):
     return response
 
 
+def _activites_visibles(user):
+    """The activities whose lists a staff member may open: those of their sites."""
+    activites = Activite.objects.select_related("site", "periode")
+    sites = Site.visibles_par(user)
+    return activites if sites is None else activites.filter(site__in=sites)
+
+
 class ListeDuJourForm(forms.Form):
     activite = forms.ModelChoiceField(label="Activité", queryset=Activite.objects.none())
     date = forms.DateField(label="Jour", widget=DateInput())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["activite"].queryset = Activite.objects.filter(
+        self.fields["activite"].queryset = _activites_visibles(user).filter(
             periode__fin__gte=timezone.localdate() - datetime.timedelta(days=400)
-        ).select_related("site", "periode")
+        )
 
 
 class OccupationForm(forms.Form):
@@ -394,13 +404,13 @@ class OccupationForm(forms.Form):
         error_messages={"invalid": "Indiquez le mois sous la forme 2026-09."},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["activite"].queryset = Activite.objects.select_related("site", "periode")
+        self.fields["activite"].queryset = _activites_visibles(user)
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(inscriptions_admin.LimiteAuxSites, admin.ModelAdmin):
     list_display = [
         "date",
         "enfant",
@@ -411,7 +421,13 @@ class ReservationAdmin(admin.ModelAdmin):
         "sante",
         "source",
     ]
-    list_filter = ["etat", "activite__periode", "activite__site", "activite__type", "source"]
+    list_filter = [
+        "etat",
+        "activite__periode",
+        ("activite__site", admin.RelatedOnlyFieldListFilter),
+        "activite__type",
+        "source",
+    ]
     list_select_related = ["enfant", "activite__site"]
     search_fields = ["enfant__nom", "enfant__prenom", "inscription__famille__nom"]
     date_hierarchy = "date"
@@ -474,7 +490,7 @@ class ReservationAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             return redirect("admin:index")
         donnees = request.GET if "activite" in request.GET else None
-        form = ListeDuJourForm(donnees, initial={"date": timezone.localdate()})
+        form = ListeDuJourForm(donnees, initial={"date": timezone.localdate()}, user=request.user)
         contexte = {
             **self.admin_site.each_context(request),
             "title": "Liste du jour",
@@ -539,7 +555,9 @@ class ReservationAdmin(admin.ModelAdmin):
             return redirect("admin:index")
         aujourd_hui = timezone.localdate()
         donnees = request.GET if "activite" in request.GET else None
-        form = OccupationForm(donnees, initial={"mois": aujourd_hui.strftime("%Y-%m")})
+        form = OccupationForm(
+            donnees, initial={"mois": aujourd_hui.strftime("%Y-%m")}, user=request.user
+        )
         contexte = {
             **self.admin_site.each_context(request),
             "title": "Occupation du mois",
@@ -599,7 +617,8 @@ class ReservationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SemaineType)
-class SemaineTypeAdmin(admin.ModelAdmin):
+class SemaineTypeAdmin(inscriptions_admin.LimiteAuxSites, admin.ModelAdmin):
+    chemin_site = "inscription__activite__site"
     list_display = ["inscription", "jours", "frequence", "debut", "fin", "modifiee_le"]
     list_select_related = ["inscription__enfant", "inscription__activite"]
     readonly_fields = ["inscription", "jours", "frequence", "debut", "fin", "modifiee_le"]

@@ -6,14 +6,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from comptes.errors import DomainError
 from familles.models import Responsable
 from inscriptions.models import Inscription
 from portail.models import Demande
-from reservations import emails
+from reservations import emails, tirage
 from reservations.calendrier import Calendrier, jours_entre
 from reservations.models import Journee, ParametresReservation, Reservation, SemaineType
 
@@ -47,10 +48,12 @@ class Bilan:
     refuses: list[tuple[datetime.date, str]] = field(default_factory=list)
     # Closed days a weekly pattern runs over: expected, not refusals.
     ignores: list[tuple[datetime.date, str]] = field(default_factory=list)
+    # Requests recorded for an opening by lottery (reservations/tirage.py).
+    tirage: list[datetime.date] = field(default_factory=list)
 
     @property
     def a_change(self) -> bool:
-        return bool(self.reserves or self.a_valider or self.attente or self.annules)
+        return bool(self.reserves or self.a_valider or self.attente or self.annules or self.tirage)
 
     def resume(self) -> str:
         parties = []
@@ -66,6 +69,14 @@ class Bilan:
             )
         if self.attente:
             parties.append(f"{len(self.attente)} en liste d'attente")
+        if self.tirage:
+            parties.append(
+                _pluriel(
+                    len(self.tirage),
+                    "demande pour le tirage au sort",
+                    "demandes pour le tirage au sort",
+                )
+            )
         if self.annules:
             parties.append(_pluriel(len(self.annules), "jour annulé", "jours annulés"))
         if self.deja:
@@ -85,19 +96,36 @@ class Bilan:
         return ", ".join(parties) if parties else "aucun changement"
 
 
-def _charger(inscription: Inscription, debut: datetime.date, fin: datetime.date) -> Calendrier:
+def _charger(
+    inscription: Inscription, debut: datetime.date, fin: datetime.date, journees=None
+) -> Calendrier:
     try:
-        return Calendrier.charger(inscription.activite, debut, fin)
+        return Calendrier.charger(inscription.activite, debut, fin, journees)
     except ParametresReservation.DoesNotExist:
         raise ReservationError(
             "Les réservations ne sont pas encore ouvertes pour cette activité."
         ) from None
 
 
-def _inscription_validee(inscription: Inscription) -> Inscription:
-    inscription = Inscription.objects.select_related(
+def _inscription_chargee(inscription: Inscription) -> Inscription:
+    """The enrolment with what the service reads; the caller's copy when it has it all
+    (the calendar view loaded it a moment ago: not fetched twice)."""
+    activite = inscription.activite if Inscription.activite.is_cached(inscription) else None
+    if (
+        Inscription.enfant.is_cached(inscription)
+        and Inscription.famille.is_cached(inscription)
+        and activite is not None
+        and type(activite).periode.is_cached(activite)
+        and type(activite).site.is_cached(activite)
+    ):
+        return inscription
+    return Inscription.objects.select_related(
         "enfant", "famille", "activite__periode", "activite__site"
     ).get(pk=inscription.pk)
+
+
+def _inscription_validee(inscription: Inscription) -> Inscription:
+    inscription = _inscription_chargee(inscription)
     if not inscription.est_validee:
         raise ReservationError("Les réservations s'ouvrent une fois l'inscription validée.")
     return inscription
@@ -131,9 +159,9 @@ def motif_refus_annulation(
 ) -> str | None:
     if jour < timezone.localdate(maintenant):
         return "jour passé"
-    # Leaving a waiting list, or withdrawing a request staff have not validated yet,
-    # is always possible: it holds no confirmed place.
-    if par_le_service or etat in (Etat.ATTENTE, Etat.DEMANDEE):
+    # Leaving a waiting list, or withdrawing a request staff have not validated yet (or
+    # not yet drawn), is always possible: it holds no confirmed place.
+    if par_le_service or etat in (Etat.ATTENTE, Etat.DEMANDEE, Etat.TIRAGE):
         return None
     if not cal.parametres.annulation_autorisee:
         return "annulation non permise pour cette activité"
@@ -146,40 +174,61 @@ def _apres_comptage() -> None:
     """Hook between counting and inserting (the concurrency test waits here)."""
 
 
-def _verrouiller_journees(activite, jours: list[datetime.date]) -> None:
-    """Lock each day's opening row, in date order so that two bookings never deadlock."""
+def _verrouiller_journees(activite, jours: list[datetime.date]) -> dict:
+    """Lock each day's opening row, in date order so that two bookings never deadlock, and
+    return the rows (places and closures as they stand under the lock). One statement once
+    the days exist; the first booking of a day creates its row, then locks again."""
     if not jours:
-        return
-    Journee.objects.bulk_create(
-        [Journee(activite=activite, date=j) for j in jours], ignore_conflicts=True
-    )
-    if VERROUILLER:
-        list(
-            Journee.objects.select_for_update()
-            .filter(activite=activite, date__in=jours)
-            .order_by("date")
-            .values_list("pk", flat=True)
+        return {}
+    journees = _lire_journees(activite, jours)
+    manquantes = [j for j in jours if j not in journees]
+    if manquantes:
+        Journee.objects.bulk_create(
+            [Journee(activite=activite, date=j) for j in manquantes], ignore_conflicts=True
         )
+        journees = _lire_journees(activite, jours)
+    return journees
+
+
+def _lire_journees(activite, jours) -> dict:
+    lignes = Journee.objects.filter(activite=activite, date__in=jours).order_by("date")
+    if VERROUILLER:
+        lignes = lignes.select_for_update()
+    return {j.date: j for j in lignes}
+
+
+def _etat_des_jours(activite, jours, enfant=None) -> tuple[dict, dict, set]:
+    """In one grouped query: places taken per day, (length, last rank) of each day's
+    waiting list, and the days on which `enfant` already has an active booking."""
+    if not jours:
+        return {}, {}, set()
+    mesures = {
+        "occupees": Count("pk", filter=Q(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)),
+        "file": Count("pk", filter=Q(etat=Etat.ATTENTE)),
+        "dernier": Max("rang_attente"),
+    }
+    if enfant is not None:
+        mesures["miennes"] = Count("pk", filter=Q(enfant=enfant))
+    occupees, attente, miens = {}, {}, set()
+    for ligne in (
+        Reservation.objects.actives()
+        .filter(activite=activite, date__in=jours)
+        .values("date")
+        .annotate(**mesures)
+        .order_by()
+    ):
+        if ligne["occupees"]:
+            occupees[ligne["date"]] = ligne["occupees"]
+        if ligne["file"]:
+            attente[ligne["date"]] = (ligne["file"], ligne["dernier"])
+        if ligne.get("miennes"):
+            miens.add(ligne["date"])
+    return occupees, attente, miens
 
 
 def _occupation(activite, jours) -> tuple[dict, dict]:
     """Places taken per day, and (length, last rank) of each day's waiting list."""
-    occupees = dict(
-        Reservation.objects.confirmees()
-        .filter(activite=activite, date__in=jours)
-        .values_list("date")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    attente = {
-        d: (n, m)
-        for d, n, m in Reservation.objects.filter(
-            activite=activite, date__in=jours, etat=Etat.ATTENTE
-        )
-        .values_list("date")
-        .annotate(n=Count("pk"), m=Max("rang_attente"))
-        .order_by()
-    }
+    occupees, attente, _ = _etat_des_jours(activite, jours)
     return occupees, attente
 
 
@@ -204,6 +253,13 @@ def _enregistrer_demande(
     )
 
 
+def _place_libre(places: int | None, occupees: int, longueur_file: int) -> bool:
+    """Whether a new booking gets a place (else it joins the waiting list): the booking
+    itself and the semaine type preview both decide here, so they never disagree.
+    A free place goes to the waiting list first: newcomers never jump the queue."""
+    return places is None or (occupees < places and longueur_file == 0)
+
+
 def _reserver(
     inscription: Inscription,
     cal: Calendrier,
@@ -218,22 +274,20 @@ def _reserver(
     """Decide each day (booked, waitlisted, refused); returns the unsaved bookings."""
     activite = inscription.activite
     candidats = []
+    au_tirage, refus_tirage = tirage.trier_les_jours(cal, jours, maintenant, par_le_service)
     for jour in jours:
-        motif = motif_refus_reservation(cal, inscription, jour, maintenant, par_le_service)
+        motif = motif_refus_reservation(
+            cal, inscription, jour, maintenant, par_le_service
+        ) or refus_tirage.get(jour)
         if motif and source == Reservation.Source.SEMAINE_TYPE and cal.motif_fermeture(jour):
             bilan.ignores.append((jour, motif))
         elif motif:
             bilan.refuses.append((jour, motif))
         else:
             candidats.append(jour)
-    _verrouiller_journees(activite, candidats)  # already held when called from modifier
-    # Read only once the days are locked: a concurrent booking has committed by now.
-    existantes = set(
-        Reservation.objects.actives()
-        .filter(enfant=inscription.enfant, activite=activite, date__in=candidats)
-        .values_list("date", flat=True)
-    )
-    occupees, attente = _occupation(activite, candidats)
+    # The caller (modifier) holds the days' locks: a concurrent booking has committed by
+    # now. The child's own bookings and the counts come in one query.
+    occupees, attente, existantes = _etat_des_jours(activite, candidats, inscription.enfant)
     _apres_comptage()
     a_valider = cal.parametres.validation_requise and not par_le_service
     nouvelles = []
@@ -252,9 +306,10 @@ def _reserver(
             "modifiee_le": maintenant,
             "modifiee_par": par,
         }
-        file_vide = attente.get(jour, (0, 0))[0] == 0
-        # A free place goes to the waiting list first: newcomers never jump the queue.
-        if places is None or (occupees.get(jour, 0) < places and file_vide):
+        if jour in au_tirage:  # an opening by lottery: drawn at its close, not first-come
+            nouvelles.append(Reservation(etat=Etat.TIRAGE, **commun))
+            bilan.tirage.append(jour)
+        elif _place_libre(places, occupees.get(jour, 0), attente.get(jour, (0, 0))[0]):
             occupees[jour] = occupees.get(jour, 0) + 1
             nouvelles.append(
                 Reservation(etat=Etat.DEMANDEE if a_valider else Etat.RESERVEE, **commun)
@@ -306,13 +361,52 @@ def _annuler(
 
 
 def _clore_demandes_sans_objet(demande_ids) -> None:
-    """A request for validation whose days were all cancelled leaves the staff queue."""
-    for demande in Demande.objects.filter(pk__in=demande_ids, statut=Demande.Statut.EN_ATTENTE):
-        if not demande.reservations.filter(etat=Etat.DEMANDEE).exists():
-            demande.statut = Demande.Statut.ANNULEE
-            demande.traitee_le = timezone.now()
-            demande.reponse = "Sans objet : les jours ont été annulés avant la décision."
-            demande.save(update_fields=["statut", "traitee_le", "reponse"])
+    """A request for validation whose days were all cancelled leaves the staff queue
+    (one read and one update, however many requests)."""
+    if not demande_ids:
+        return
+    demandes = list(
+        Demande.objects.filter(pk__in=demande_ids, statut=Demande.Statut.EN_ATTENTE).exclude(
+            reservations__etat=Etat.DEMANDEE
+        )
+    )
+    if not demandes:
+        return
+    maintenant = timezone.now()
+    reponse = "Sans objet : les jours ont été annulés avant la décision."
+    for demande in demandes:
+        demande.statut, demande.traitee_le, demande.reponse = (
+            Demande.Statut.ANNULEE,
+            maintenant,
+            reponse,
+        )
+    Demande.objects.filter(pk__in=[d.pk for d in demandes]).update(
+        statut=Demande.Statut.ANNULEE, traitee_le=maintenant, reponse=reponse
+    )
+    _historiser(demandes, "Demande sans objet")
+
+
+# --- set-based writes, recorded in the audit trail ----------------------------------------
+
+
+def _historiser(objets, raison: str) -> None:
+    """Rows written by one UPDATE are recorded like a save() would (comptes/historique.py,
+    django-simple-history, merged separately: until then there is nothing to record)."""
+    try:
+        from comptes.historique import historiser
+    except ImportError:
+        return
+    if objets:
+        historiser(objets, raison=raison)
+
+
+def _creer_demandes(demandes: list[Demande], raison: str) -> list[Demande]:
+    """One insert for many timeline lines (audited once the audit trail is merged)."""
+    try:
+        from comptes.historique import creer_en_masse
+    except ImportError:
+        return Demande.objects.bulk_create(demandes)
+    return creer_en_masse(Demande, demandes, raison=raison)
 
 
 def modifier(
@@ -365,11 +459,7 @@ def _modifier(
 ) -> Bilan:
     bilan = Bilan()
     inscription = (
-        _inscription_validee(inscription)
-        if a_reserver
-        else Inscription.objects.select_related(
-            "enfant", "famille", "activite__periode", "activite__site"
-        ).get(pk=inscription.pk)
+        _inscription_validee(inscription) if a_reserver else _inscription_chargee(inscription)
     )
     # Days outside the enrolment are refused before anything is loaded or locked.
     dans_inscription = []
@@ -382,10 +472,11 @@ def _modifier(
     a_annuler = [j for j in a_annuler if j in dans_inscription]
     nouvelles = []
     if dans_inscription:
-        cal = _charger(inscription, dans_inscription[0], dans_inscription[-1])
         # Every day of the submission locked at once, in date order: two parents swapping
         # days, or a cancellation next to a booking, never wait on each other in a cycle.
-        _verrouiller_journees(inscription.activite, dans_inscription)
+        # The calendar only ever looks at these days: it uses the rows just locked.
+        journees = _verrouiller_journees(inscription.activite, dans_inscription)
+        cal = _charger(inscription, dans_inscription[0], dans_inscription[-1], journees)
         if a_annuler:
             _annuler(
                 inscription,
@@ -427,134 +518,186 @@ def annuler(inscription: Inscription, jours, **kwargs) -> Bilan:
     return modifier(inscription, a_annuler=jours, **kwargs)
 
 
-def _promouvoir(cal: Calendrier, jour: datetime.date, maintenant, par) -> list[Reservation]:
-    """Places are free: the first children on the waiting list get them, at once (as many
-    as there are free places). Where bookings need staff validation, they become requests."""
-    places = cal.places(jour)
-    occupees = Reservation.objects.confirmees().filter(activite=cal.activite, date=jour).count()
-    libres = None if places is None else places - occupees
-    if libres is not None and libres <= 0:
+def _promouvoir(cal: Calendrier, jours, maintenant, par) -> list[Reservation]:
+    """Places are free on these days (locked by the caller): the first children of each
+    waiting list get them, at once, as many as there are free places; where bookings need
+    staff validation they become requests. A fixed number of statements for any number of
+    days and children: one count, one ranked read, one insert, one update, the e-mails
+    queued in one insert. The lists then close up (ranks 1..k)."""
+    occupees, attente, _ = _etat_des_jours(cal.activite, jours)
+    libres = {}
+    for jour in jours:
+        file = attente.get(jour, (0, 0))[0]
+        places = cal.places(jour)
+        n = file if places is None else min(file, places - occupees.get(jour, 0))
+        if n > 0:
+            libres[jour] = n
+    if not libres:
         return []
-    file = (
-        Reservation.objects.select_for_update(of=("self",))
-        .select_related("enfant", "inscription__famille", "activite__site")
-        .filter(activite=cal.activite, date=jour, etat=Etat.ATTENTE)
-        .order_by("rang_attente")
+    en_tete = Window(
+        RowNumber(), partition_by=[F("date")], order_by=[F("rang_attente").asc(), F("pk").asc()]
     )
-    promus = list(file if libres is None else file[:libres])
+    promus = [
+        r
+        for r in Reservation.objects.select_related(
+            "enfant", "inscription__famille", "activite__site"
+        )
+        .filter(activite=cal.activite, date__in=list(libres), etat=Etat.ATTENTE)
+        .annotate(place_dans_la_file=en_tete)
+        .filter(place_dans_la_file__lte=max(libres.values()))
+        .order_by("date", "place_dans_la_file")
+        if r.place_dans_la_file <= libres[r.date]
+    ]
     a_valider = cal.parametres.validation_requise
-    for premier in promus:
-        demande = Demande.objects.create(
-            famille=premier.inscription.famille,
-            type=Demande.Type.RESERVATION,
-            inscription=premier.inscription,
-            cree_le=maintenant,
-            statut=Demande.Statut.EN_ATTENTE if a_valider else Demande.Statut.ACCEPTEE,
-            traitee_le=None if a_valider else maintenant,
-            reponse="" if a_valider else "Place libérée : réservation confirmée.",
-            objet=(
-                f"{premier.enfant.prenom} {premier.enfant.nom} — {premier.activite.nom} : "
-                f"place obtenue le {_jj_mm(jour)} (liste d'attente)"
-            )[:250],
-        )
-        premier.etat = Etat.DEMANDEE if a_valider else Etat.RESERVEE
-        premier.rang_attente = None
-        premier.demande = demande
-        premier.modifiee_le = maintenant
-        premier.modifiee_par = par
-        premier.save(
-            update_fields=["etat", "rang_attente", "demande", "modifiee_le", "modifiee_par"]
-        )
-        emails.place_obtenue(premier)
+    demandes = _creer_demandes(
+        [
+            Demande(
+                famille=r.inscription.famille,
+                type=Demande.Type.RESERVATION,
+                inscription=r.inscription,
+                cree_le=maintenant,
+                statut=Demande.Statut.EN_ATTENTE if a_valider else Demande.Statut.ACCEPTEE,
+                traitee_le=None if a_valider else maintenant,
+                reponse="" if a_valider else "Place libérée : réservation confirmée.",
+                objet=(
+                    f"{r.enfant.prenom} {r.enfant.nom} — {r.activite.nom} : "
+                    f"place obtenue le {_jj_mm(r.date)} (liste d'attente)"
+                )[:250],
+            )
+            for r in promus
+        ],
+        "Place libérée (liste d'attente)",
+    )
+    for r, demande in zip(promus, demandes, strict=True):
+        r.etat = Etat.DEMANDEE if a_valider else Etat.RESERVEE
+        r.rang_attente, r.demande = None, demande
+        r.modifiee_le, r.modifiee_par = maintenant, par
+    Reservation.objects.bulk_update(
+        promus, ["etat", "rang_attente", "demande", "modifiee_le", "modifiee_par"], batch_size=1000
+    )
+    _historiser(promus, "Place libérée (liste d'attente)")
+    emails.places_obtenues(promus)
     return promus
+
+
+def _resserrer_les_files(activite, jours) -> None:
+    """Number each of these days' waiting lists 1..k again, in their order, after some
+    left it (promoted or cancelled): one read, one update of the rows whose rank moved."""
+    if not jours:
+        return
+    changees, rangs = [], defaultdict(int)
+    for r in Reservation.objects.filter(
+        activite=activite, date__in=jours, etat=Etat.ATTENTE
+    ).order_by("date", "rang_attente", "pk"):
+        rangs[r.date] += 1
+        if r.rang_attente != rangs[r.date]:
+            r.rang_attente = rangs[r.date]
+            changees.append(r)
+    Reservation.objects.bulk_update(changees, ["rang_attente"], batch_size=1000)
+    _historiser(changees, "Liste d'attente resserrée")
 
 
 def promouvoir_les_listes_d_attente(activite, agent=None) -> int:
     """After staff add places: give them to the waiting lists of the coming days."""
     maintenant = timezone.now()
     jours = sorted(
-        set(
-            Reservation.objects.filter(
-                activite=activite, etat=Etat.ATTENTE, date__gte=timezone.localdate(maintenant)
-            ).values_list("date", flat=True)
+        Reservation.objects.filter(
+            activite=activite, etat=Etat.ATTENTE, date__gte=timezone.localdate(maintenant)
         )
+        .values_list("date", flat=True)
+        .distinct()
+        .order_by()
+    )
+    if not jours:
+        return 0
+    with transaction.atomic():
+        _delai_de_verrou()
+        journees = _verrouiller_journees(activite, jours)
+        cal = Calendrier.charger(activite, jours[0], jours[-1], journees)
+        ouverts = [j for j in jours if not cal.motif_fermeture(j)]
+        promus = _promouvoir(cal, ouverts, maintenant, agent)
+        _resserrer_les_files(activite, sorted({r.date for r in promus}))
+        return len(promus)
+
+
+def annuler_les_jours_fermes(activite, agent=None) -> int:
+    """Staff closed days that were booked (strike, works, holidays entered late): the
+    bookings are cancelled, and each family is told (timeline and e-mail queued for the
+    worker). Set-based: the same statements for 3 bookings or 600."""
+    maintenant = timezone.now()
+    actifs = [Etat.RESERVEE, Etat.DEMANDEE, Etat.ATTENTE]
+    jours = sorted(
+        Reservation.objects.filter(
+            activite=activite, date__gte=timezone.localdate(maintenant), etat__in=actifs
+        )
+        .values_list("date", flat=True)
+        .distinct()
+        .order_by()
     )
     if not jours:
         return 0
     with transaction.atomic():
         _delai_de_verrou()
         cal = Calendrier.charger(activite, jours[0], jours[-1])
-        _verrouiller_journees(activite, jours)
-        return sum(
-            len(_promouvoir(cal, jour, maintenant, agent))
-            for jour in jours
-            if not cal.motif_fermeture(jour)
-        )
-
-
-def annuler_les_jours_fermes(activite, agent=None) -> int:
-    """Staff closed days that were booked (strike, works, holidays entered late): the
-    bookings are cancelled, and each family is told (timeline and e-mail)."""
-    maintenant = timezone.now()
-    actives = list(
-        Reservation.objects.filter(
-            activite=activite,
-            date__gte=timezone.localdate(maintenant),
-            etat__in=[Etat.RESERVEE, Etat.DEMANDEE, Etat.ATTENTE],
-        ).values_list("date", flat=True)
-    )
-    if not actives:
-        return 0
-    with transaction.atomic():
-        _delai_de_verrou()
-        cal = Calendrier.charger(activite, min(actives), max(actives))
-        fermes = sorted({j for j in actives if cal.motif_fermeture(j)})
+        motifs = {j: cal.motif_fermeture(j) for j in jours}
+        fermes = sorted(j for j, motif in motifs.items() if motif)
         if not fermes:
             return 0
         _verrouiller_journees(activite, fermes)
         reservations = list(
             Reservation.objects.select_for_update(of=("self",))
-            .select_related("enfant", "inscription__famille", "activite")
-            .filter(
-                activite=activite,
-                date__in=fermes,
-                etat__in=[Etat.RESERVEE, Etat.DEMANDEE, Etat.ATTENTE],
-            )
+            .select_related("enfant", "inscription__famille", "activite__site")
+            .filter(activite=activite, date__in=fermes, etat__in=actifs)
+            .order_by("date", "pk")
         )
         for r in reservations:
             r.etat, r.rang_attente = Etat.ANNULEE, None
             r.modifiee_le, r.modifiee_par = maintenant, agent
-            r.save(update_fields=["etat", "rang_attente", "modifiee_le", "modifiee_par"])
-            motif = cal.motif_fermeture(r.date)
-            Demande.objects.create(
-                famille=r.inscription.famille,
-                type=Demande.Type.RESERVATION,
-                inscription=r.inscription,
-                cree_le=maintenant,
-                statut=Demande.Statut.ACCEPTEE,
-                traitee_le=maintenant,
-                traitee_par=agent,
-                reponse=f"Jour fermé ({motif}) : réservation annulée par le service.",
-                objet=(
-                    f"{r.enfant.prenom} {r.enfant.nom} — {r.activite.nom} : "
-                    f"{_jj_mm(r.date)} annulé (fermeture)"
-                )[:250],
-            )
-            emails.jour_ferme(r, motif)
+        Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(
+            etat=Etat.ANNULEE, rang_attente=None, modifiee_le=maintenant, modifiee_par=agent
+        )
+        _historiser(reservations, "Jour fermé")
+        _creer_demandes(
+            [
+                Demande(
+                    famille=r.inscription.famille,
+                    type=Demande.Type.RESERVATION,
+                    inscription=r.inscription,
+                    cree_le=maintenant,
+                    statut=Demande.Statut.ACCEPTEE,
+                    traitee_le=maintenant,
+                    traitee_par=agent,
+                    reponse=f"Jour fermé ({motifs[r.date]}) : réservation annulée par le service.",
+                    objet=(
+                        f"{r.enfant.prenom} {r.enfant.nom} — {r.activite.nom} : "
+                        f"{_jj_mm(r.date)} annulé (fermeture)"
+                    )[:250],
+                )
+                for r in reservations
+            ],
+            "Jour fermé",
+        )
+        emails.jours_fermes(reservations, motifs)
         _clore_demandes_sans_objet({r.demande_id for r in reservations if r.demande_id})
         return len(reservations)
 
 
 def _liberer(reservations: list[Reservation], cal: Calendrier, maintenant, par) -> None:
-    for reservation in reservations:
-        occupait = reservation.etat in (Etat.RESERVEE, Etat.DEMANDEE)
-        reservation.etat = Etat.ANNULEE
-        reservation.rang_attente = None
-        reservation.modifiee_le = maintenant
-        reservation.modifiee_par = par
-        reservation.save(update_fields=["etat", "rang_attente", "modifiee_le", "modifiee_par"])
-        if occupait:
-            _promouvoir(cal, reservation.date, maintenant, par)
+    """Cancel these bookings (days locked by the caller) in one update; the places they
+    held go to the waiting lists, which close up. Set-based whatever their number."""
+    if not reservations:
+        return
+    liberes = sorted({r.date for r in reservations if r.etat in (Etat.RESERVEE, Etat.DEMANDEE)})
+    quittent_la_file = {r.date for r in reservations if r.etat == Etat.ATTENTE}
+    for r in reservations:
+        r.etat, r.rang_attente = Etat.ANNULEE, None
+        r.modifiee_le, r.modifiee_par = maintenant, par
+    Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(
+        etat=Etat.ANNULEE, rang_attente=None, modifiee_le=maintenant, modifiee_par=par
+    )
+    _historiser(reservations, "Annulation")
+    promus = _promouvoir(cal, liberes, maintenant, par) if liberes else []
+    _resserrer_les_files(cal.activite, sorted(quittent_la_file | {r.date for r in promus}))
 
 
 # --- staff ------------------------------------------------------------------------------
@@ -672,17 +815,23 @@ def apercu_semaine_type(
         .filter(enfant=inscription.enfant, activite=inscription.activite, date__in=dates)
         .values_list("date", flat=True)
     )
-    occupees, _ = _occupation(inscription.activite, dates)
+    # Today's counts, read without locks: an estimate, the booking decides again.
+    occupees, attente = _occupation(inscription.activite, dates)
+    a_valider = cal.parametres.validation_requise
     lignes = []
     for jour in dates:
         motif = motif_refus_reservation(cal, inscription, jour, maintenant, False)
-        places = cal.places(jour)
+        longueur_file = attente.get(jour, (0, 0))[0]
         if motif:
             lignes.append({"date": jour, "issue": "ignore", "motif": motif})
         elif jour in existantes:
             lignes.append({"date": jour, "issue": "deja", "motif": "déjà réservé"})
-        elif places is not None and occupees.get(jour, 0) >= places:
-            lignes.append({"date": jour, "issue": "attente", "motif": "complet : liste d'attente"})
+        elif not _place_libre(cal.places(jour), occupees.get(jour, 0), longueur_file):
+            lignes.append(
+                {"date": jour, "issue": "attente", "motif": "", "rang": longueur_file + 1}
+            )
+        elif a_valider:
+            lignes.append({"date": jour, "issue": "a_valider", "motif": ""})
         else:
             lignes.append({"date": jour, "issue": "reserve", "motif": ""})
     return lignes

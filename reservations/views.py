@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from familles.decorators import responsable_required
 from inscriptions.models import Inscription
-from reservations import ical, lecture, services
+from reservations import ical, lecture, services, tirage
 from reservations.forms import SemaineTypeForm
 from reservations.models import FluxCalendrier, Reservation, SemaineType
 
@@ -63,6 +63,9 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
         messages.error(request, exc.message)
         return redirect("inscription_detail", inscription.pk)
     debut, fin = lecture.bornes_du_mois(annee, mois)
+    # Opening by lottery: no query unless the activity uses it.
+    tirages = tirage.tirages_actifs(cal.parametres, debut, fin)
+    tirage.annoter(tirages, semaines, timezone.now())
     precedent = lecture.mois_suivant(annee, mois, -1)
     suivant = lecture.mois_suivant(annee, mois, 1)
     return render(
@@ -76,6 +79,7 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
             "regle_annulation": cal.regle_annulation.en_clair(),
             "annulation_autorisee": cal.parametres.annulation_autorisee,
             "validation_requise": cal.parametres.validation_requise,
+            "annonces_tirage": tirage.annonces(tirages, timezone.now()),
             "precedent": precedent if debut > inscription.date_debut else None,
             "suivant": suivant if fin < inscription.date_fin else None,
             "autres": lecture.inscriptions_reservables(inscription.famille),
@@ -200,7 +204,7 @@ def semaine_type(request: HttpRequest, pk: int) -> HttpResponse:
             "existante": existante,
             "nb": {
                 issue: sum(1 for ligne in apercu if ligne["issue"] == issue)
-                for issue in ("reserve", "attente", "deja", "ignore")
+                for issue in ("reserve", "a_valider", "attente", "deja", "ignore")
             }
             if apercu
             else None,

@@ -8,14 +8,20 @@ plus `agent`, a staff member of the town hall.
 
 import datetime
 import itertools
+import time
+from unittest import mock
 
 import pytest
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.models import EmailAddress
 from django.db import connection
+from django.test import Client, RequestFactory
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from comptes.models import User
 from familles.models import Enfant, Famille, Rattachement, Responsable
-from portail.roles import assurer_groupe_gestionnaires
+from portail.roles import GESTIONNAIRE, groupe
 
 MOT_DE_PASSE = "mot-de-passe-de-test-42"
 _compteur = itertools.count(1)
@@ -28,6 +34,55 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgresql" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _informations_commune_par_defaut():
+    """Every test starts as a fresh database does: the town's details are the defaults,
+    already in the cache (as after the first page of a running server), so query counts
+    do not depend on which test ran first."""
+    from django.core.cache import cache
+
+    from portail.models import InformationsCommune
+
+    cache.set(InformationsCommune.CLE_CACHE, InformationsCommune(pk=1))
+    yield
+    cache.delete(InformationsCommune.CLE_CACHE)
+
+
+def marquer_double_authentification(client: Client, user: User) -> None:
+    """The client's session has passed the second factor, as after a sign-in with the
+    authenticator app (staff need it: comptes.middleware)."""
+    requete = RequestFactory().get("/")
+    requete.session = client.session
+    record_authentication(requete, user, "mfa", type="totp")
+    requete.session.save()
+
+
+SECRET_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def code_totp(secret: str = SECRET_TOTP, decalage: int = 0) -> str:
+    """The authenticator app's current code for `secret` (e.g. after
+    `allauth.mfa.totp.internal.auth.TOTP.activate(user, SECRET_TOTP)`), for tests that
+    sign a staff member in for real (browser tests). `decalage`: periods of 30 s."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + decalage))
+
+
+@pytest.fixture(autouse=True)
+def _force_login_avec_double_authentification(monkeypatch):
+    """`client.force_login` skips the sign-in altogether: for staff, it also skips the
+    second factor (tests/comptes/test_mfa.py tests the real sign-in)."""
+    force_login = Client.force_login
+
+    def force_login_agent(self, user, backend=None):
+        force_login(self, user, backend)
+        if user.is_staff:
+            marquer_double_authentification(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login_agent)
 
 
 def creer_user(email: str, **extra) -> User:
@@ -85,11 +140,45 @@ def etranger(db) -> Responsable:
     return creer_responsable(email="etranger@example.org", prenom="Inès", nom="Autre")
 
 
+def creer_agent(email: str, role: str = GESTIONNAIRE) -> User:
+    """A staff member with one role (portail.roles)."""
+    user = creer_user(email, is_staff=True)
+    user.groups.add(groupe(role))
+    return user
+
+
 @pytest.fixture
 def agent(db) -> User:
-    user = creer_user("agent@example.org", is_staff=True)
-    user.groups.add(assurer_groupe_gestionnaires())
-    return user
+    return creer_agent("agent@example.org")
+
+
+@pytest.fixture
+def executer_taches(db):
+    """Run the background tasks that are due, as `manage.py db_worker` does; returns how
+    many ran. No request sends e-mail itself: a test reads `mail.outbox` after this.
+    Tasks enqueued "after commit" exist only once the commit happened (in a test:
+    `django_capture_on_commit_callbacks(execute=True)`)."""
+
+    def executer() -> int:
+        worker = Worker(
+            queue_names=["*"],
+            excluded_queue_names=[],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="tests",
+        )
+        deja_en_echec = set(DBTaskResult.objects.failed().values_list("pk", flat=True))
+        # The worker shares the test's transaction: it must not close the connection.
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            worker.run()
+        for echec in DBTaskResult.objects.failed().exclude(pk__in=deja_en_echec):
+            pytest.fail(f"La tâche {echec.task_path} a échoué :\n{echec.traceback}")
+        return worker._run_tasks
+
+    return executer
 
 
 @pytest.fixture

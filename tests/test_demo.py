@@ -64,6 +64,9 @@ def test_demo_logins_work_end_to_end(client, db):
     client.post(
         reverse("account_login"), {"login": "gestionnaire@example.org", "password": MOT_DE_PASSE}
     )
+    # Staff sign in with a second factor; the demo's code is printed by `demo --code`.
+    code = _demo("--code").split()[0]
+    client.post(reverse("mfa_authenticate"), {"code": code})
     response = client.get(reverse("admin:portail_demande_changelist"))
     assert response.status_code == 200
     assert "Demandes à traiter" in response.content.decode()

@@ -12,6 +12,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "portail.mairie.example",
     "DATABASE_URL": "sqlite:////tmp/portail-check.sqlite3",
     "PORTAIL_URL": "https://famille.mairie.example",
+    "TRUSTED_PROXY_COUNT": "1",
 }
 
 
@@ -28,6 +29,7 @@ def _manage(*args, **env):
             "DJANGO_ALLOW_ASYNC_UNSAFE",
             "PORTAIL_URL",
             "CACHE",
+            "TRUSTED_PROXY_COUNT",
         )
     }
     return subprocess.run(
@@ -72,7 +74,55 @@ def test_check_deploy_reports_nothing_with_production_variables():
     assert "no issues" in result.stdout
 
 
+def test_check_deploy_warns_when_the_number_of_proxies_is_not_set():
+    env = {k: v for k, v in PRODUCTION.items() if k != "TRUSTED_PROXY_COUNT"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "portail.W001" in result.stderr
+    assert "TRUSTED_PROXY_COUNT n'est pas défini" in result.stderr
+
+
+def test_no_proxy_at_all_is_said_with_zero():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "TRUSTED_PROXY_COUNT": "0"}
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_the_migrations_check_needs_no_production_secret():
     result = _manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "No changes detected" in result.stdout
+
+
+def test_the_smtp_timeout_stays_bounded():
+    # A stalled server must free the worker soon; 0 would make every connection fail.
+    for valeur in ("0", "3600"):
+        result = _manage("check", **{**PRODUCTION, "EMAIL_TIMEOUT": valeur})
+        assert result.returncode != 0
+        assert "EMAIL_TIMEOUT doit être compris entre 1 et 120" in result.stderr
+
+
+def test_the_bank_may_receive_the_payment_form_under_the_csp():
+    """Browsers check the redirect after "Payer en ligne" against form-action."""
+    code = (
+        "from django.conf import settings as s; "
+        "print(' '.join(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']))"
+    )
+    payfip = _manage(
+        "shell",
+        "-c",
+        code,
+        **PRODUCTION,
+        PAIEMENT_EN_LIGNE_BACKEND="payfip_ws",
+        PAIEMENT_EN_LIGNE_OPTIONS='{"numcli": "123456", "saisie": "W"}',
+    )
+    assert payfip.stdout.splitlines()[-1] == "'self' https://www.payfip.gouv.fr", payfip.stderr
+    autre = _manage(
+        "shell",
+        "-c",
+        code,
+        **PRODUCTION,
+        PAIEMENT_EN_LIGNE_ORIGINES="https://paiement.banque.example",
+    )
+    assert autre.stdout.splitlines()[-1] == "'self' https://paiement.banque.example", autre.stderr

@@ -9,4 +9,6 @@ from comptes.models.finances import (  # noqa: F401
     TrancheTarif,
     TransactionEnLigne,
 )
+from comptes.models.jetons import JetonFormulaire  # noqa: F401
+from comptes.models.taches import PoulsWorker, TacheFacturation  # noqa: F401
 from comptes.models.utilisateurs import Courriel, User, UserManager  # noqa: F401

@@ -8,6 +8,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from comptes.formats import euros
+
 ZERO = Decimal("0.00")
 CENTIME = Decimal("0.01")
 
@@ -35,7 +37,7 @@ class Revenu(models.Model):
         ordering = ["-annee", "-declare_le"]
 
     def __str__(self) -> str:
-        return f"{self.famille} — revenus {self.annee} : {self.montant_annuel} €"
+        return f"{self.famille} — revenus {self.annee} : {euros(self.montant_annuel)}"
 
 
 class QuotientFamilial(models.Model):
@@ -74,7 +76,7 @@ class QuotientFamilial(models.Model):
         indexes = [models.Index(fields=["famille", "depuis"])]
 
     def __str__(self) -> str:
-        return f"QF {self.valeur} € depuis le {self.depuis:%d/%m/%Y}"
+        return f"QF {euros(self.valeur)} depuis le {self.depuis:%d/%m/%Y}"
 
 
 class Tarif(models.Model):
@@ -175,7 +177,7 @@ class TrancheTarif(models.Model):
         ordering = ["qf_min"]
 
     def __str__(self) -> str:
-        return f"{self.qf_min} – {self.qf_max or '…'} : {self.prix} €"
+        return f"{euros(self.qf_min)} – {euros(self.qf_max) or '…'} : {euros(self.prix)}"
 
 
 class CompteurFactures(models.Model):
@@ -266,7 +268,7 @@ class LigneFacture(models.Model):
         ordering = ["date", "enfant", "activite"]
 
     def __str__(self) -> str:
-        return f"{self.date:%d/%m/%Y} {self.enfant} — {self.activite} : {self.montant} €"
+        return f"{self.date:%d/%m/%Y} {self.enfant} — {self.activite} : {euros(self.montant)}"
 
 
 class Paiement(models.Model):
@@ -312,7 +314,7 @@ class Paiement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.montant} € — {self.get_mode_display()} ({self.date:%d/%m/%Y})"
+        return f"{euros(self.montant)} — {self.get_mode_display()} ({self.date:%d/%m/%Y})"
 
 
 class TransactionEnLigne(models.Model):
@@ -322,6 +324,9 @@ class TransactionEnLigne(models.Model):
         EN_COURS = "en_cours", "en cours"
         PAYEE = "payee", "payée"
         ECHEC = "echec", "échouée ou annulée"
+        # The bank vouches for a payment that is not the one asked (amount, reference,
+        # test mode): nothing recorded, the finance service checks it by hand.
+        ANOMALIE = "anomalie", "à vérifier"
 
     facture = models.ForeignKey(Facture, on_delete=models.PROTECT, related_name="transactions")
     montant = models.DecimalField(max_digits=10, decimal_places=2)
@@ -329,6 +334,7 @@ class TransactionEnLigne(models.Model):
     statut = models.CharField(max_length=10, choices=Statut, default=Statut.EN_COURS)
     cree_le = models.DateTimeField(default=timezone.now)
     repondu_le = models.DateTimeField(null=True, blank=True)
+    motif = models.CharField("motif de l'anomalie", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "paiement en ligne"

@@ -51,6 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = "utilisateur"
         verbose_name_plural = "utilisateurs"
         ordering = ["email"]
+        permissions = [("attribuer_roles", "Peut donner un rôle aux agents (pas superutilisateur)")]
 
     def __str__(self) -> str:
         return self.email
@@ -69,31 +70,45 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Courriel(models.Model):
     """An e-mail waiting to leave (or already sent).
 
-    Written in the same transaction as the change it announces, sent after
-    commit; a failure leaves the row "à renvoyer" for `envoyer_courriels`.
+    Written in the same transaction as the change it announces; the background worker
+    sends it after commit and retries a failure with a growing delay (comptes/outbox.py).
     """
 
     class Statut(models.TextChoices):
         A_ENVOYER = "a_envoyer", "à envoyer"
         ENVOYE = "envoye", "envoyé"
-        ECHEC = "echec", "à renvoyer"
+        ECHEC = "echec", "en échec, nouvel essai prévu"
+        # Still failing a day after it was written: staff must look (still retried).
+        ECHEC_DURABLE = "echec_durable", "en échec durable (plus de 24 h)"
+        ANNULE = "annule", "annulé"
+
+    # What the worker still tries to send.
+    A_TENTER = (Statut.A_ENVOYER, Statut.ECHEC, Statut.ECHEC_DURABLE)
 
     destinataire = models.EmailField("destinataire")
     sujet = models.CharField("sujet", max_length=250)
     corps = models.TextField("message")
-    statut = models.CharField("statut", max_length=12, choices=Statut, default=Statut.A_ENVOYER)
+    statut = models.CharField("statut", max_length=16, choices=Statut, default=Statut.A_ENVOYER)
     tentatives = models.PositiveSmallIntegerField("tentatives", default=0)
     derniere_erreur = models.TextField("dernière erreur", blank=True)
     cree_le = models.DateTimeField("créé le", default=timezone.now)
     envoye_le = models.DateTimeField("envoyé le", null=True, blank=True)
-    # Set while one process sends it, so that the cron and a request never both do.
+    # When the worker may try it (next); empty once sent or cancelled. A task that comes
+    # earlier (a duplicate) leaves it alone.
+    prochain_essai = models.DateTimeField(
+        "prochain essai", null=True, blank=True, default=timezone.now
+    )
+    # Set while one process sends it, so that two workers never both do.
     en_cours_depuis = models.DateTimeField("envoi en cours depuis", null=True, blank=True)
 
     class Meta:
         verbose_name = "courriel"
         verbose_name_plural = "courriels"
         ordering = ["-cree_le"]
-        indexes = [models.Index(fields=["statut", "cree_le"])]
+        indexes = [
+            models.Index(fields=["statut", "cree_le"]),
+            models.Index(fields=["statut", "prochain_essai"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sujet} → {self.destinataire}"

@@ -82,7 +82,7 @@ def test_a_taken_email_is_refused_in_the_admin(client_agent, parent):
 
 
 def test_the_invitation_link_lets_the_parent_choose_a_password(
-    client, client_agent, django_capture_on_commit_callbacks
+    client, client_agent, django_capture_on_commit_callbacks, executer_taches
 ):
     _famille_par_l_admin(client_agent)
     responsable = Responsable.objects.get()
@@ -91,6 +91,7 @@ def test_the_invitation_link_lets_the_parent_choose_a_password(
             reverse("admin:familles_responsable_changelist"),
             {"action": "inviter_responsables", ACTION_CHECKBOX_NAME: [responsable.pk]},
         )
+    executer_taches()
     assert len(mail.outbox) == 1
     lien = re.search(r"https?://\S+/password/reset/key/\S+", mail.outbox[0].body).group(0)
     chemin = urlparse(lien).path
@@ -140,3 +141,36 @@ def test_a_third_parent_is_refused(client_agent, parent, coparent):
     assert response.status_code == 200
     assert "au plus deux" in response.content.decode()
     assert Responsable.objects.filter(famille=parent.famille).count() == 2
+
+
+def test_the_invitation_lifetime_is_the_same_in_the_email_and_the_docs(client_agent, parent):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from comptes.models import Courriel
+
+    jours = settings.PASSWORD_RESET_TIMEOUT // 86400
+    client_agent.post(
+        reverse("admin:familles_responsable_changelist"),
+        {"action": "inviter_responsables", ACTION_CHECKBOX_NAME: [parent.pk]},
+    )
+    assert f"valable {jours} jours" in Courriel.objects.get(destinataire=parent.user.email).corps
+    racine = Path(settings.BASE_DIR)
+    assert f"lien valable {jours} jours" in (racine / "README.md").read_text()
+    assert f"valable {jours} jours" in (racine / "docs" / "guide-agents.md").read_text()
+
+
+def test_the_invitation_link_expires_after_its_lifetime(client, parent):
+    import datetime
+
+    import time_machine
+    from django.conf import settings
+
+    from comptes.services import lien_invitation
+
+    chemin = urlparse(lien_invitation(parent.user)).path
+    plus_tard = datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT, hours=1)
+    with time_machine.travel(plus_tard):
+        response = client.get(chemin, follow=True)
+    assert "password1" not in response.content.decode()

@@ -34,10 +34,11 @@ def test_the_form_labels_every_field(client, db):
 
 
 def test_it_creates_the_household_and_asks_to_verify_the_email(
-    client, db, django_capture_on_commit_callbacks
+    client, db, django_capture_on_commit_callbacks, executer_taches
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(URL, _donnees())
+    executer_taches()
     assert response.status_code == 302
     user = User.objects.get(email="nouveau@example.org")
     responsable = Responsable.objects.select_related("famille").get(user=user)

@@ -3,6 +3,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from comptes.services.jetons import nouveau_jeton
 from familles.models import Enfant
 from portail.models import Demande
 from tests.html import champs_sans_label
@@ -29,6 +30,7 @@ def _donnees(**extra):
         "personnes-0-nom": "Martin",
         "personnes-0-lien": "Grand-mère",
         "personnes-0-telephone": "0611223344",
+        "jeton": nouveau_jeton(),
     }
     data.update(extra)
     return data

@@ -1,5 +1,7 @@
 import datetime
+import html as html_module
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,6 +11,7 @@ from pypdf import PdfReader
 
 from comptes.models import Facture, Paiement, QuotientFamilial
 from comptes.services import finances
+from comptes.services.jetons import nouveau_jeton
 from portail.models import Demande
 from tests.finances.aide import jour as _jour
 from tests.finances.aide import tarif as _tarif
@@ -32,8 +35,8 @@ def facture(parent, cantine, inscription):
 
 def test_it_shows_balance_quotient_invoices_and_detail(client_parent, facture):
     html = client_parent.get(URL).content.decode()
-    assert "6,30 €" in html  # 3 × 2,10
-    assert "650,00 €" in html and "depuis le 1 septembre 2026" in html
+    assert "6,30\u00a0€" in html  # 3 × 2,10
+    assert "650,00\u00a0€" in html and "depuis le 1 septembre 2026" in html
     assert facture.numero in html and "À payer" in html
     assert "Léa — Restauration scolaire" in html
     assert "Octobre 2026" in html
@@ -45,7 +48,7 @@ def test_the_invoice_pdf_lists_every_line(client_parent, facture):
     assert facture.numero in texte
     assert texte.count("Léa") == 3
     assert "01/10/2026" in texte and "05/10/2026" in texte
-    assert "6,30 €" in texte
+    assert "6,30\u00a0€" in texte
 
 
 def test_it_checks_ownership(client, etranger, facture):
@@ -60,11 +63,12 @@ def test_paying_online_with_the_test_bank(client_parent, facture):
     banque = response["Location"]
     assert banque.startswith("/compte/paiement/banque-de-test/")
     page = client_parent.get(banque).content.decode()
-    assert "Paiement de 6.30 €" in page  # as the bank sends it
-    transaction_id = banque.split("transaction_id=")[1].split("&")[0]
-    retour = f"{reverse('retour_paiement')}?transaction_id={transaction_id}&ok=1&signed=1"
+    assert "Paiement de 6,30\u00a0€" in page  # the bank's "6.30", shown French style
+    # the test bank's "Payer" link: the answer names the transaction and the amount paid
+    retour = html_module.unescape(re.search(r'href="([^"]*&amp;ok=1[^"]*)"', page)[1])
+    assert "amount=6.30" in retour
     html = client_parent.get(retour, follow=True).content.decode()
-    assert "Paiement de 6,30 € reçu" in html
+    assert "Paiement de 6,30\u00a0€ reçu" in html
     client_parent.get(retour)  # the return page reloaded: counted once
     assert Paiement.objects.get().montant == Decimal("6.30")
     assert "Payée" in client_parent.get(URL).content.decode()
@@ -79,6 +83,7 @@ def test_declaring_incomes_from_the_portal(client_parent, parent):
             "annee": "2025",
             "montant_annuel": "-5",
             "justificatif": SimpleUploadedFile("avis.pdf", b"%PDF-1.4"),
+            "jeton": nouveau_jeton(),
         },
     )
     assert "ne peut pas être négatif" in response.content.decode()
@@ -89,6 +94,7 @@ def test_declaring_incomes_from_the_portal(client_parent, parent):
             "annee": "2025",
             "montant_annuel": "31 200",
             "justificatif": SimpleUploadedFile("avis.png", b"\x89PNG\r\n\x1a\n...."),
+            "jeton": nouveau_jeton(),
         },
     )
     assert response.status_code == 302

@@ -15,7 +15,7 @@ from comptes.models import (
     Revenu,
     Tarif,
 )
-from comptes.services import finances
+from comptes.services import finances, paiement_en_ligne
 from portail import services as portail_services
 from portail.models import Demande
 from tests.finances.aide import jour as _jour
@@ -209,23 +209,23 @@ class TestPaiements:
         assert not Paiement.objects.exists()
 
     def test_online_payment_counts_once_and_a_failure_changes_nothing(self, facture):
-        url = finances.demarrer_paiement_en_ligne(facture, "parent@example.org")
+        url = paiement_en_ligne.demarrer_paiement_en_ligne(facture, "parent@example.org")
         assert url.startswith("/compte/paiement/banque-de-test/?")
         transaction_id = url.split("transaction_id=")[1].split("&")[0]
-        retour = f"transaction_id={transaction_id}&ok=1&signed=1"
-        finances.traiter_retour_banque(retour)
-        finances.traiter_retour_banque(retour)  # the notification arrives too
+        retour = f"transaction_id={transaction_id}&amount=13.50&ok=1&signed=1"
+        paiement_en_ligne.traiter_retour_banque(retour)
+        paiement_en_ligne.traiter_retour_banque(retour)  # the notification arrives too
         assert Paiement.objects.get().montant == E("13.50")
         with pytest.raises(DomainError, match="déjà payée"):
-            finances.demarrer_paiement_en_ligne(facture, "parent@example.org")
+            paiement_en_ligne.demarrer_paiement_en_ligne(facture, "parent@example.org")
 
     def test_a_cancelled_online_payment_records_nothing(self, facture):
-        url = finances.demarrer_paiement_en_ligne(facture, "parent@example.org")
+        url = paiement_en_ligne.demarrer_paiement_en_ligne(facture, "parent@example.org")
         transaction_id = url.split("transaction_id=")[1].split("&")[0]
-        finances.traiter_retour_banque(f"transaction_id={transaction_id}&signed=1")
+        paiement_en_ligne.traiter_retour_banque(f"transaction_id={transaction_id}&signed=1")
         assert not Paiement.objects.exists()
         with pytest.raises(DomainError, match="Paiement inconnu"):
-            finances.traiter_retour_banque("transaction_id=invente&ok=1&signed=1")
+            paiement_en_ligne.traiter_retour_banque("transaction_id=invente&ok=1&signed=1")
         assert not Paiement.objects.exists()
 
 
@@ -245,7 +245,13 @@ def test_the_tax_certificate_counts_paid_childcare_of_under_sixes(parent, agent,
 
 
 def test_staff_invoice_chosen_households_from_the_admin(
-    client_agent, parent, etranger, cantine, inscription
+    client_agent,
+    parent,
+    etranger,
+    cantine,
+    inscription,
+    django_capture_on_commit_callbacks,
+    executer_taches,
 ):
     from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
     from django.urls import reverse
@@ -253,23 +259,25 @@ def test_staff_invoice_chosen_households_from_the_admin(
     _tarif(cantine)
     _jour(inscription, D(2026, 10, 1))
     _jour(inscrire(etranger.famille, cantine, "Autre"), D(2026, 10, 1))
-    response = client_agent.post(
-        reverse("admin:familles_famille_changelist"),
-        {
-            "action": "facturer_familles",
-            ACTION_CHECKBOX_NAME: [parent.famille.pk],
-            "confirmer": "1",
-            "mois": "2026-10",
-        },
-        follow=True,
-    )
-    assert "1 facture(s) émise(s) pour 10/2026, 4,50 € au total." in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_agent.post(
+            reverse("admin:familles_famille_changelist"),
+            {
+                "action": "facturer_familles",
+                ACTION_CHECKBOX_NAME: [parent.famille.pk],
+                "confirmer": "1",
+                "mois": "2026-10",
+            },
+        )
+    assert Facture.objects.count() == 0  # the worker invoices, not the request
+    executer_taches()
+    page = client_agent.get(response.url).content.decode()
+    assert "terminée" in page and "4,50\u00a0€" in page
     assert list(Facture.objects.values_list("famille", flat=True)) == [parent.famille.pk]
-    page = client_agent.post(
-        reverse("admin:comptes_facturer"), {"mois": "2026-10"}, follow=True
-    ).content.decode()
-    assert "1 facture(s) émise(s)" in page  # the other household, once
-    assert Facture.objects.count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        client_agent.post(reverse("admin:comptes_facturer"), {"mois": "2026-10"})
+    executer_taches()
+    assert Facture.objects.count() == 2  # the other household, once
 
 
 class TestRevue:
@@ -294,17 +302,19 @@ class TestRevue:
             finances.creer_avoir(avoir, "1", "encore", agent)
 
     def test_an_unsigned_answer_changes_nothing_and_the_real_one_still_counts(self, facture):
-        url = finances.demarrer_paiement_en_ligne(facture, "parent@example.org")
+        url = paiement_en_ligne.demarrer_paiement_en_ligne(facture, "parent@example.org")
         transaction_id = url.split("transaction_id=")[1].split("&")[0]
-        finances.traiter_retour_banque(f"transaction_id={transaction_id}&ok=1")  # forged
+        paiement_en_ligne.traiter_retour_banque(f"transaction_id={transaction_id}&ok=1")  # forged
         assert not Paiement.objects.exists()
-        finances.traiter_retour_banque(f"transaction_id={transaction_id}&ok=1&signed=1")
+        paiement_en_ligne.traiter_retour_banque(
+            f"transaction_id={transaction_id}&amount=4.50&ok=1&signed=1"
+        )
         assert Paiement.objects.count() == 1
 
     def test_one_online_payment_at_a_time(self, facture):
-        finances.demarrer_paiement_en_ligne(facture, "parent@example.org")
+        paiement_en_ligne.demarrer_paiement_en_ligne(facture, "parent@example.org")
         with pytest.raises(DomainError, match="déjà en cours"):
-            finances.demarrer_paiement_en_ligne(facture, "parent@example.org")
+            paiement_en_ligne.demarrer_paiement_en_ligne(facture, "parent@example.org")
 
     def test_an_avoir_is_not_money_paid_for_the_tax_certificate(
         self, parent, agent, creer_activite
@@ -365,5 +375,5 @@ def test_a_credit_is_used_before_paying_online(parent, agent, cantine, inscripti
     finances.facturer_mois(D(2026, 10, 1))
     facture = Facture.objects.get()  # 9.00
     finances.enregistrer_paiement(parent.famille, "5", "especes", agent)  # unallocated credit
-    url = finances.demarrer_paiement_en_ligne(facture, "parent@example.org")
+    url = paiement_en_ligne.demarrer_paiement_en_ligne(facture, "parent@example.org")
     assert "amount=4.00" in url

@@ -47,7 +47,7 @@ def test_bulk_validation_reports_what_did_not_fit(client_agent, parent, creer_ac
 
 
 def test_refusing_requires_a_reason_then_tells_the_family(
-    client_agent, parent, activite, django_capture_on_commit_callbacks, mailoutbox
+    client_agent, parent, activite, django_capture_on_commit_callbacks, executer_taches, mailoutbox
 ):
     inscription = _demande(parent, activite)
     response = client_agent.post(URL, {"action": "refuser", ACTION_CHECKBOX_NAME: [inscription.pk]})
@@ -74,6 +74,7 @@ def test_refusing_requires_a_reason_then_tells_the_family(
                 "motif": "Hors secteur scolaire",
             },
         )
+    executer_taches()
     inscription.refresh_from_db()
     assert (inscription.statut, inscription.motif_refus) == (
         Inscription.Statut.REFUSEE,

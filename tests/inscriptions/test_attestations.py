@@ -6,6 +6,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from pypdf import PdfReader
 
+from comptes.services.jetons import nouveau_jeton
 from inscriptions import services
 from inscriptions.models import Attestation
 from portail import services as portail_services
@@ -37,7 +38,9 @@ def test_a_pending_enrolment_gets_no_attestation(client_parent, parent, activite
         parent, enfant, activite, datetime.date(2026, 12, 1), datetime.date(2027, 7, 3)
     )
     response = client_parent.post(
-        reverse("demander_attestation", args=[inscription.pk]), follow=True
+        reverse("demander_attestation", args=[inscription.pk]),
+        {"jeton": nouveau_jeton()},
+        follow=True,
     )
     assert "ne peut être demandée que pour une inscription validée" in response.content.decode()
     assert not Demande.objects.filter(type=Demande.Type.ATTESTATION).exists()
@@ -45,8 +48,9 @@ def test_a_pending_enrolment_gets_no_attestation(client_parent, parent, activite
 
 def test_the_request_shows_on_the_dashboard_and_cannot_be_doubled(client_parent, inscription):
     url = reverse("demander_attestation", args=[inscription.pk])
-    client_parent.post(url)
-    response = client_parent.post(url, follow=True)
+    client_parent.post(url, {"jeton": nouveau_jeton()})
+    # Sent again from another page load (a new token): the service still says no.
+    response = client_parent.post(url, {"jeton": nouveau_jeton()}, follow=True)
     assert "déjà en cours" in response.content.decode()
     assert Demande.objects.filter(type=Demande.Type.ATTESTATION).count() == 1
     html = client_parent.get(reverse("tableau_de_bord")).content.decode()
@@ -56,7 +60,9 @@ def test_the_request_shows_on_the_dashboard_and_cannot_be_doubled(client_parent,
 def test_staff_issue_it_and_the_pdf_says_what_it_certifies(
     client, client_parent, parent, agent, inscription, django_capture_on_commit_callbacks
 ):
-    client_parent.post(reverse("demander_attestation", args=[inscription.pk]))
+    client_parent.post(
+        reverse("demander_attestation", args=[inscription.pk]), {"jeton": nouveau_jeton()}
+    )
     demande = Demande.objects.get(type=Demande.Type.ATTESTATION)
     with django_capture_on_commit_callbacks(execute=True):
         portail_services.accepter_demande(demande.pk, agent)
@@ -98,7 +104,9 @@ def test_it_is_issued_at_once_when_the_activity_says_so(client_parent, inscripti
     activite.attestation_automatique = True
     activite.save()
     response = client_parent.post(
-        reverse("demander_attestation", args=[inscription.pk]), follow=True
+        reverse("demander_attestation", args=[inscription.pk]),
+        {"jeton": nouveau_jeton()},
+        follow=True,
     )
     assert "Votre attestation est prête" in response.content.decode()
     assert Attestation.objects.filter(inscription=inscription).count() == 1
@@ -110,7 +118,9 @@ def test_it_checks_ownership(client, etranger, agent, inscription):
     client.force_login(etranger.user)
     assert client.get(reverse("attestation_pdf", args=[attestation.pk])).status_code == 404
     assert client.get(reverse("inscription_detail", args=[inscription.pk])).status_code == 404
-    response = client.post(reverse("demander_attestation", args=[inscription.pk]))
+    response = client.post(
+        reverse("demander_attestation", args=[inscription.pk]), {"jeton": nouveau_jeton()}
+    )
     assert response.status_code == 404
     assert not Demande.objects.filter(type=Demande.Type.ATTESTATION).exists()
 

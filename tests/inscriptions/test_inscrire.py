@@ -1,5 +1,6 @@
 from django.urls import reverse
 
+from comptes.services.jetons import nouveau_jeton
 from inscriptions.models import Inscription
 from portail.models import Demande
 from tests.conftest import creer_enfant
@@ -33,7 +34,12 @@ def test_it_creates_the_enrolment_and_the_request(client_parent, parent, activit
     enfant = creer_enfant(parent.famille)
     response = client_parent.post(
         _url(enfant, activite),
-        {"date_debut": "2026-12-01", "date_fin": "2027-07-03", "commentaire": "Lundi, jeudi"},
+        {
+            "date_debut": "2026-12-01",
+            "date_fin": "2027-07-03",
+            "commentaire": "Lundi, jeudi",
+            "jeton": nouveau_jeton(),
+        },
     )
     inscription = Inscription.objects.get()
     assert response["Location"] == reverse("inscription_detail", args=[inscription.pk])
@@ -46,7 +52,8 @@ def test_it_creates_the_enrolment_and_the_request(client_parent, parent, activit
 def test_bad_dates_get_a_french_message_next_to_the_field(client_parent, parent, activite):
     enfant = creer_enfant(parent.famille)
     response = client_parent.post(
-        _url(enfant, activite), {"date_debut": "2027-03-01", "date_fin": "2027-02-01"}
+        _url(enfant, activite),
+        {"date_debut": "2027-03-01", "date_fin": "2027-02-01", "jeton": nouveau_jeton()},
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -58,7 +65,8 @@ def test_bad_dates_get_a_french_message_next_to_the_field(client_parent, parent,
 def test_a_malformed_date_is_refused(client_parent, parent, activite):
     enfant = creer_enfant(parent.famille)
     response = client_parent.post(
-        _url(enfant, activite), {"date_debut": "31/02/2027", "date_fin": "2027-07-03"}
+        _url(enfant, activite),
+        {"date_debut": "31/02/2027", "date_fin": "2027-07-03", "jeton": nouveau_jeton()},
     )
     assert "Saisissez une date valide." in response.content.decode()
     assert not Inscription.objects.exists()

@@ -150,11 +150,18 @@ def test_staff_cannot_validate_beyond_capacity(parent, agent, creer_activite):
 
 
 def test_validating_closes_the_request_and_emails_the_family(
-    parent, coparent, agent, activite, django_capture_on_commit_callbacks, mailoutbox
+    parent,
+    coparent,
+    agent,
+    activite,
+    django_capture_on_commit_callbacks,
+    executer_taches,
+    mailoutbox,
 ):
     inscription = _inscrire(parent, creer_enfant(parent.famille), activite)
     with django_capture_on_commit_callbacks(execute=True):
         services.valider_inscription(inscription.pk, agent)
+    executer_taches()
     demande = Demande.objects.get(inscription=inscription)
     assert (demande.statut, demande.traitee_par) == (Demande.Statut.ACCEPTEE, agent)
     assert sorted(m.to[0] for m in mailoutbox) == ["coparent@example.org", "parent@example.org"]
@@ -252,19 +259,32 @@ def test_queue_processing_needs_the_enrolment_right(parent, activite):
 
 
 def test_the_queue_sends_the_enrolment_email_to_both_parents_once(
-    parent, coparent, agent, activite, django_capture_on_commit_callbacks, mailoutbox
+    parent,
+    coparent,
+    agent,
+    activite,
+    django_capture_on_commit_callbacks,
+    executer_taches,
+    mailoutbox,
 ):
     inscription = _inscrire(parent, creer_enfant(parent.famille), activite)
     with django_capture_on_commit_callbacks(execute=True):
         portail_services.accepter_demande(Demande.objects.get(inscription=inscription).pk, agent)
+    executer_taches()
     assert sorted(m.to[0] for m in mailoutbox) == ["coparent@example.org", "parent@example.org"]
     assert all("Inscription validée" in m.subject for m in mailoutbox)
 
 
 def test_an_automatic_validation_tells_both_parents(
-    parent, coparent, creer_activite, django_capture_on_commit_callbacks, mailoutbox
+    parent,
+    coparent,
+    creer_activite,
+    django_capture_on_commit_callbacks,
+    executer_taches,
+    mailoutbox,
 ):
     activite = creer_activite(validation=Activite.Validation.AUTOMATIQUE)
     with django_capture_on_commit_callbacks(execute=True):
         _inscrire(parent, creer_enfant(parent.famille), activite)
+    executer_taches()
     assert len(mailoutbox) == 2

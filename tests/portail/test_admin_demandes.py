@@ -37,13 +37,14 @@ def test_the_queue_shows_pending_requests_by_default(client_agent, parent):
 
 
 def test_accepting_applies_the_change_and_emails_after_commit(
-    client_agent, agent, parent, django_capture_on_commit_callbacks
+    client_agent, agent, parent, django_capture_on_commit_callbacks, executer_taches
 ):
     demande = _demande_adresse(parent)
     with django_capture_on_commit_callbacks(execute=True):
         response = client_agent.post(
             URL, {"action": "accepter", ACTION_CHECKBOX_NAME: [demande.pk]}
         )
+    executer_taches()
     assert response.status_code == 302
     parent.refresh_from_db()
     assert parent.adresse == "9 rue Neuve"
@@ -71,7 +72,7 @@ def test_refusing_asks_for_a_reason_first(client_agent, parent):
 
 
 def test_refusing_keeps_the_details_and_tells_the_family_why(
-    client_agent, parent, django_capture_on_commit_callbacks
+    client_agent, parent, django_capture_on_commit_callbacks, executer_taches
 ):
     demande = _demande_adresse(parent)
     ancienne_adresse = parent.adresse
@@ -85,6 +86,7 @@ def test_refusing_keeps_the_details_and_tells_the_family_why(
                 "motif": "Joindre un justificatif.",
             },
         )
+    executer_taches()
     parent.refresh_from_db()
     assert parent.adresse == ancienne_adresse
     demande.refresh_from_db()

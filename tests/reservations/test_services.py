@@ -91,7 +91,7 @@ def test_a_full_day_puts_the_child_on_the_waiting_list_with_a_rank(parent, etran
 
 
 def test_a_cancellation_promotes_the_first_in_line_and_emails_that_family(
-    parent, etranger, cantine, django_capture_on_commit_callbacks, mailoutbox
+    parent, etranger, cantine, django_capture_on_commit_callbacks, executer_taches, mailoutbox
 ):
     a, b = inscrire(parent.famille, cantine, "Un"), inscrire(parent.famille, cantine, "Deux")
     attente1 = inscrire(etranger.famille, cantine, "Trois")
@@ -100,6 +100,7 @@ def test_a_cancellation_promotes_the_first_in_line_and_emails_that_family(
         services.reserver(i, [D(2026, 12, 3)])
     with django_capture_on_commit_callbacks(execute=True):
         bilan = services.annuler(a, [D(2026, 12, 3)])
+    executer_taches()
     assert bilan.annules == [D(2026, 12, 3)]
     assert _etats(attente1) == {D(2026, 12, 3): Etat.RESERVEE}
     assert _etats(attente2) == {D(2026, 12, 3): Etat.ATTENTE}
@@ -267,7 +268,7 @@ class TestSemaineType:
 
 
 def test_closing_a_booked_day_cancels_it_and_tells_the_family(
-    parent, inscription, cantine, django_capture_on_commit_callbacks, mailoutbox
+    parent, inscription, cantine, django_capture_on_commit_callbacks, executer_taches, mailoutbox
 ):
     services.reserver(inscription, [D(2026, 12, 10), D(2026, 12, 11)])
     Fermeture.objects.create(
@@ -275,6 +276,7 @@ def test_closing_a_booked_day_cancels_it_and_tells_the_family(
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert services.annuler_les_jours_fermes(cantine) == 1
+    executer_taches()
     assert _etats(inscription) == {D(2026, 12, 11): Etat.RESERVEE}
     assert "fermé le jeudi 10 décembre" in mailoutbox[0].subject
     assert Demande.objects.filter(objet__contains="10/12 annulé (fermeture)").exists()
@@ -327,7 +329,13 @@ def test_far_away_forged_dates_are_refused_without_loading_them(
 
 
 def test_staff_unenrol_a_child_and_the_waiting_list_moves_up(
-    parent, etranger, agent, cantine, django_capture_on_commit_callbacks, mailoutbox
+    parent,
+    etranger,
+    agent,
+    cantine,
+    django_capture_on_commit_callbacks,
+    executer_taches,
+    mailoutbox,
 ):
     ParametresReservation.objects.filter(activite=cantine).update(places_par_jour=1)
     partant = inscrire(parent.famille, cantine, "Partant")
@@ -336,6 +344,7 @@ def test_staff_unenrol_a_child_and_the_waiting_list_moves_up(
     services.reserver(suivant, [D(2026, 12, 3)])
     with django_capture_on_commit_callbacks(execute=True):
         services.desinscrire(partant, agent, "Déménagement")
+    executer_taches()
     partant.refresh_from_db()
     assert partant.statut == "annulee"
     assert _etats(partant) == {}

@@ -32,6 +32,8 @@ class Command(BaseCommand):
             bilan = finances.facturer_mois(debut, familles=choix)
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        self.stdout.write(f"{bilan['factures']} facture(s) émise(s), {bilan['total']} €.")
+        self.stdout.write(
+            f"{bilan['factures']} facture(s) émise(s), {finances.euros(bilan['total'])}."
+        )
         for activite in bilan["activites_sans_tarif"]:
             self.stdout.write(f"Pas de tarif : {activite} (jours non facturés).")

@@ -22,8 +22,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="autoriser la démo quand DEBUG est désactivé"
         )
+        parser.add_argument(
+            "--code",
+            action="store_true",
+            help="afficher le code de double authentification actuel de l'agent de démo",
+        )
 
     def handle(self, *args, familles: int, force: bool, **options):
+        if options.get("code"):
+            # Computed from the public demo secret: no database, no DEBUG needed.
+            self.stdout.write(f"{demo.code_totp_agent()}  (gestionnaire@example.org, 30 s)")
+            return
         if not (settings.DEBUG or force):
             raise CommandError(
                 "La démo crée des comptes au mot de passe public : refusée quand DEBUG est "
@@ -44,3 +53,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Comptes de démonstration (mot de passe : {demo.MOT_DE_PASSE}) :")
         for email, role in demo.LOGINS.items():
             self.stdout.write(f"  {email:<28} {role}")
+        self.stdout.write(
+            "  Double authentification de gestionnaire@example.org : clé "
+            f"{demo.SECRET_TOTP_AGENT} dans une application d'authentification, ou le code "
+            "du moment avec `.venv/bin/python manage.py demo --code`."
+        )
