@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from comptes import services
+from comptes.admin_historique import AuditAdmin
 from comptes.models import Courriel, User
 from comptes.outbox import send_queued
 
@@ -44,7 +45,7 @@ def envoyer_invitation(modeladmin, request, queryset):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditAdmin, DjangoUserAdmin):
     add_form = UserCreationForm
     form = UserEditForm
     ordering = ["email"]
@@ -167,7 +168,10 @@ class TrancheInline(admin.TabularInline):
 
 
 @admin.register(Tarif)
-class TarifAdmin(admin.ModelAdmin):
+class TarifAdmin(AuditAdmin):
+    def historiques_lies(self, obj):
+        return [("Tranches", TrancheTarif.history.filter(tarif_id=obj.pk))]
+
     list_display = ["activite", "unite", "mode", "prix_sans_quotient", "credit_impot_garde"]
     list_select_related = ["activite__site", "activite__periode"]
     list_filter = ["mode", "credit_impot_garde", "activite__periode"]
@@ -235,7 +239,10 @@ class AvoirForm(forms.Form):
 
 
 @admin.register(Facture)
-class FactureAdmin(admin.ModelAdmin):
+class FactureAdmin(AuditAdmin):
+    def historiques_lies(self, obj):
+        return [("Paiements", Paiement.history.filter(facture_id=obj.pk))]
+
     list_display = [
         "numero",
         "type",
@@ -371,7 +378,7 @@ class PaiementForm(forms.ModelForm):
 
 
 @admin.register(Paiement)
-class PaiementAdmin(admin.ModelAdmin):
+class PaiementAdmin(AuditAdmin):
     form = PaiementForm
     list_display = ["date", "famille", "montant", "mode", "facture", "reference", "enregistre_par"]
     list_filter = ["mode", "date"]
@@ -430,7 +437,7 @@ class QuotientForm(forms.ModelForm):
 
 
 @admin.register(QuotientFamilial)
-class QuotientAdmin(admin.ModelAdmin):
+class QuotientAdmin(AuditAdmin):
     """Staff enter the CAF/MSA figure here; computed ones come from accepted incomes."""
 
     form = QuotientForm
@@ -455,7 +462,7 @@ class QuotientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Revenu)
-class RevenuAdmin(admin.ModelAdmin):
+class RevenuAdmin(AuditAdmin):
     """Proofs are never served publicly: staff open them through this admin only."""
 
     def get_urls(self):

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from comptes.admin_historique import AuditAdmin
 from comptes.admin_utils import FiltreStatutATraiter, traiter_une_a_une
 from familles.models import Enfant
 from inscriptions import pdf, services
@@ -19,12 +20,12 @@ from inscriptions.models import Activite, Attestation, Inscription, Periode, Sit
 
 
 @admin.register(Periode)
-class PeriodeAdmin(admin.ModelAdmin):
+class PeriodeAdmin(AuditAdmin):
     list_display = ["nom", "debut", "fin"]
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(AuditAdmin):
     list_display = ["nom", "adresse"]
     search_fields = ["nom"]
 
@@ -59,7 +60,7 @@ class ActiviteForm(forms.ModelForm):
 
 
 @admin.register(Activite)
-class ActiviteAdmin(admin.ModelAdmin):
+class ActiviteAdmin(AuditAdmin):
     form = ActiviteForm
     list_display = [
         "nom",
@@ -204,7 +205,7 @@ def emettre_attestation(modeladmin, request, queryset):
 
 
 @admin.register(Inscription)
-class InscriptionAdmin(admin.ModelAdmin):
+class InscriptionAdmin(AuditAdmin):
     list_display = [
         "enfant",
         "activite_nom",

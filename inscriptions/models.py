@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from familles.models import Enfant
 
@@ -13,6 +14,8 @@ class Periode(models.Model):
     nom = models.CharField("nom", max_length=100, unique=True)
     debut = models.DateField("début")
     fin = models.DateField("fin")
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "période"
@@ -33,6 +36,8 @@ class Periode(models.Model):
 class Site(models.Model):
     nom = models.CharField("nom", max_length=150, unique=True)
     adresse = models.CharField("adresse", max_length=250, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "site"
@@ -119,6 +124,8 @@ class Activite(models.Model):
 
     objects = ActiviteQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "activité"
         verbose_name_plural = "activités"
@@ -200,6 +207,8 @@ class Inscription(models.Model):
     )
 
     objects = InscriptionQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "inscription"

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class DemandeQuerySet(models.QuerySet):
@@ -74,6 +75,8 @@ class Demande(models.Model):
     reponse = models.TextField("réponse du service", blank=True)
 
     objects = DemandeQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "demande"

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "crispy_forms",
     "crispy_bootstrap5",
+    "simple_history",
     "bootstrap",
     "comptes",
     "familles",
@@ -112,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who made each change, for the audit trail (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -245,6 +248,10 @@ if _cache == "database":
     }
 elif _cache != "local":
     raise ImproperlyConfigured(f"CACHE doit valoir local ou database, pas {_cache!r}.")
+
+# Audit trail: staff read it on each admin page's "Historique"; restoring an old version
+# from there would bypass the services' rules, so it is off.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

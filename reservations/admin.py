@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from comptes.admin_historique import AuditAdmin
 from comptes.errors import DomainError
 from familles.forms import DateInput
 from inscriptions import admin as inscriptions_admin
@@ -157,6 +158,13 @@ def _apres_changement_du_calendrier(modeladmin, request, activite) -> None:
 
 @admin.register(Activite)
 class ActiviteAdmin(inscriptions_admin.ActiviteAdmin):
+    def historiques_lies(self, obj):
+        return [
+            ("Règles de réservation", ParametresReservation.history.filter(activite_id=obj.pk)),
+            ("Fermetures", Fermeture.history.filter(activite_id=obj.pk)),
+            ("Places et fermetures par jour", Journee.history.filter(activite_id=obj.pk)),
+        ]
+
     inlines = [ParametresInline, FermetureInline, JourneeInline]
 
     def save_related(self, request, form, formsets, change):
@@ -175,6 +183,9 @@ admin.site.unregister(Periode)
 
 @admin.register(Periode)
 class PeriodeAdmin(inscriptions_admin.PeriodeAdmin):
+    def historiques_lies(self, obj):
+        return [("Vacances", Vacances.history.filter(periode_id=obj.pk))]
+
     inlines = [VacancesInline]
 
     def save_related(self, request, form, formsets, change):
@@ -400,7 +411,7 @@ class OccupationForm(forms.Form):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(AuditAdmin):
     list_display = [
         "date",
         "enfant",
@@ -599,7 +610,7 @@ class ReservationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SemaineType)
-class SemaineTypeAdmin(admin.ModelAdmin):
+class SemaineTypeAdmin(AuditAdmin):
     list_display = ["inscription", "jours", "frequence", "debut", "fin", "modifiee_le"]
     list_select_related = ["inscription__enfant", "inscription__activite"]
     readonly_fields = ["inscription", "jours", "frequence", "debut", "fin", "modifiee_le"]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 ZERO = Decimal("0.00")
 CENTIME = Decimal("0.01")
@@ -28,6 +29,8 @@ class Revenu(models.Model):
         "portail.Demande", on_delete=models.SET_NULL, null=True, blank=True, related_name="revenu"
     )
     valide = models.BooleanField("acceptés par le service", default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "revenus déclarés"
@@ -66,6 +69,8 @@ class QuotientFamilial(models.Model):
     cree_par = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "quotient familial"
@@ -134,6 +139,8 @@ class Tarif(models.Model):
         help_text="Garde des enfants de moins de 6 ans ; les repas de cantine n'en sont pas.",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "tarif"
         verbose_name_plural = "tarifs"
@@ -168,6 +175,8 @@ class TrancheTarif(models.Model):
     prix = models.DecimalField(
         "prix (€)", max_digits=8, decimal_places=2, validators=[MinValueValidator(ZERO)]
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "tranche"
@@ -214,6 +223,8 @@ class Facture(models.Model):
     # Copied at issue time: the document never changes afterwards.
     destinataire = models.JSONField("destinataire")
     pdf = models.BinaryField("document PDF", null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["pdf"])
 
     class Meta:
         verbose_name = "facture"
@@ -298,6 +309,8 @@ class Paiement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "paiement"
         verbose_name_plural = "paiements"
@@ -329,6 +342,8 @@ class TransactionEnLigne(models.Model):
     statut = models.CharField(max_length=10, choices=Statut, default=Statut.EN_COURS)
     cree_le = models.DateTimeField(default=timezone.now)
     repondu_le = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "paiement en ligne"

@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from comptes.errors import DomainError
+from comptes.historique import creer_en_masse
 from comptes.models import (
     CompteurFactures,
     Facture,
@@ -351,7 +352,9 @@ def facturer_mois(mois: datetime.date, familles=None, agent=None) -> dict:
                 )
             )
         try:
-            Facture.objects.bulk_create(factures)
+            creer_en_masse(
+                Facture, factures, par=agent, raison=f"Facturation de {mois:%m/%Y}"
+            )
         except IntegrityError:
             raise FinanceError(
                 "Ce mois vient d'être facturé par un autre agent : rien n'a "
