@@ -32,6 +32,9 @@ class Famille(models.Model):
         "hors commune", default=False, help_text="Foyer non résident : tarif hors commune."
     )
     cree_le = models.DateTimeField("créée le", auto_now_add=True)
+    # Set when the household's account was closed (RGPD): what remains is what the law
+    # keeps (invoices, payments), without names or contact details.
+    anonymisee_le = models.DateTimeField("anonymisée le", null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 

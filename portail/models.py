@@ -32,6 +32,7 @@ class Demande(models.Model):
         RESERVATION = "reservation", "Réservation"
         ATTESTATION = "attestation", "Attestation d'inscription"
         REVENUS = "revenus", "Justificatif de revenus"
+        CLOTURE = "cloture", "Clôture du compte"
 
     class Statut(models.TextChoices):
         EN_ATTENTE = "en_attente", "En attente"

@@ -10,6 +10,10 @@ admin.site.index_title = "Gestion des services à l'enfance"
 urlpatterns = [
     path("", views.accueil, name="accueil"),
     path("tableau-de-bord/", views.tableau_de_bord, name="tableau_de_bord"),
+    path("compte/mes-donnees/", views.mes_donnees, name="mes_donnees"),
+    path("compte/mes-donnees/export.json", views.mes_donnees_json, name="mes_donnees_json"),
+    path("compte/mes-donnees/export.pdf", views.mes_donnees_pdf, name="mes_donnees_pdf"),
+    path("compte/mes-donnees/cloture/", views.demander_cloture, name="demander_cloture"),
     path("", include("familles.urls")),
     path("", include("inscriptions.urls")),
     path("", include("reservations.urls")),
