@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from comptes import outbox, services
+from comptes.admin_historique import AuditAdmin
 from comptes.models import Courriel, User
 
 
@@ -45,7 +46,7 @@ def envoyer_invitation(modeladmin, request, queryset):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditAdmin, DjangoUserAdmin):
     add_form = UserCreationForm
     form = UserEditForm
     ordering = ["email"]
@@ -229,7 +230,10 @@ class TrancheInline(admin.TabularInline):
 
 
 @admin.register(Tarif)
-class TarifAdmin(admin.ModelAdmin):
+class TarifAdmin(AuditAdmin):
+    def historiques_lies(self, obj):
+        return [("Tranches", TrancheTarif.history.filter(tarif_id=obj.pk))]
+
     list_display = [
         "activite",
         "unite",
@@ -303,7 +307,10 @@ class AvoirForm(JetonMixin, forms.Form):
 
 
 @admin.register(Facture)
-class FactureAdmin(admin.ModelAdmin):
+class FactureAdmin(AuditAdmin):
+    def historiques_lies(self, obj):
+        return [("Paiements", Paiement.history.filter(facture_id=obj.pk))]
+
     list_display = [
         "numero",
         "type",
@@ -453,7 +460,7 @@ class PaiementForm(JetonMixin, forms.ModelForm):
 
 
 @admin.register(Paiement)
-class PaiementAdmin(MontantsEnLectureMixin, admin.ModelAdmin):
+class PaiementAdmin(MontantsEnLectureMixin, AuditAdmin):
     form = PaiementForm
     montants_en_euros = {"montant": "montant"}
     list_display = [
@@ -521,7 +528,7 @@ class PaiementAdmin(MontantsEnLectureMixin, admin.ModelAdmin):
 
 
 @admin.register(TransactionEnLigne)
-class TransactionEnLigneAdmin(MontantsEnLectureMixin, admin.ModelAdmin):
+class TransactionEnLigneAdmin(MontantsEnLectureMixin, AuditAdmin):
     """Online payments as the bank answered them, read-only: the "à vérifier" ones (paid
     at the bank but not as asked) are settled by hand with a Paiement or a refund."""
 
@@ -570,7 +577,7 @@ class QuotientForm(forms.ModelForm):
 
 
 @admin.register(QuotientFamilial)
-class QuotientAdmin(MontantsEnLectureMixin, admin.ModelAdmin):
+class QuotientAdmin(MontantsEnLectureMixin, AuditAdmin):
     """Staff enter the CAF/MSA figure here; computed ones come from accepted incomes."""
 
     form = QuotientForm
@@ -603,7 +610,7 @@ class QuotientAdmin(MontantsEnLectureMixin, admin.ModelAdmin):
 
 
 @admin.register(Revenu)
-class RevenuAdmin(admin.ModelAdmin):
+class RevenuAdmin(AuditAdmin):
     """Staff download proofs through the portal's own view (comptes.fichiers.servir):
     one path, one set of checks for households and staff."""
 

@@ -4,6 +4,7 @@ from django.contrib.auth import password_validation
 from django.db.models import Count
 
 from comptes import services as comptes_services
+from comptes.admin_historique import AuditAdmin
 from familles import services
 from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Responsable
 from familles.validators import normaliser_telephone
@@ -181,7 +182,13 @@ def facturer_familles(modeladmin, request, queryset):
 
 
 @admin.register(Famille)
-class FamilleAdmin(admin.ModelAdmin):
+class FamilleAdmin(AuditAdmin):
+    def historiques_lies(self, obj):
+        return [
+            ("Responsables", Responsable.history.filter(famille_id=obj.pk)),
+            ("Enfants rattachés", Rattachement.history.filter(famille_id=obj.pk)),
+        ]
+
     list_display = ["nom", "ville", "numero_allocataire", "nb_responsables", "nb_enfants"]
     search_fields = ["nom", "responsables__nom", "responsables__user__email", "numero_allocataire"]
     list_filter = ["regime", "ville"]
@@ -229,7 +236,7 @@ class FamilleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Responsable)
-class ResponsableAdmin(admin.ModelAdmin):
+class ResponsableAdmin(AuditAdmin):
     form = ResponsableAdminForm
     list_display = ["nom", "prenom", "email", "famille", "telephone_mobile", "compte_active"]
     list_select_related = ["user", "famille"]
@@ -265,7 +272,13 @@ class RattachementEnfantInline(admin.TabularInline):
 
 
 @admin.register(Enfant)
-class EnfantAdmin(admin.ModelAdmin):
+class EnfantAdmin(AuditAdmin):
+    def historiques_lies(self, obj):
+        return [
+            ("Personnes autorisées", PersonneAutorisee.history.filter(enfant_id=obj.pk)),
+            ("Foyers", Rattachement.history.filter(enfant_id=obj.pk)),
+        ]
+
     list_display = ["nom", "prenom", "date_naissance", "ecole", "classe", "pai", "allergique"]
     list_filter = ["classe", "pai", "ecole"]
     search_fields = ["nom", "prenom", "rattachements__famille__nom"]

@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from familles.validators import valider_code_postal, valider_telephone, valider_une_ligne
 
@@ -31,6 +32,11 @@ class Famille(models.Model):
         "hors commune", default=False, help_text="Foyer non résident : tarif hors commune."
     )
     cree_le = models.DateTimeField("créée le", auto_now_add=True)
+    # Set when the household's account was closed (RGPD): what remains is what the law
+    # keeps (invoices, payments), without names or contact details.
+    anonymisee_le = models.DateTimeField("anonymisée le", null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "famille"
@@ -86,6 +92,8 @@ class Responsable(models.Model):
         "profession",
         "employeur",
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "responsable légal"
@@ -154,6 +162,8 @@ class Enfant(models.Model):
 
     objects = EnfantQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "enfant"
         verbose_name_plural = "enfants"
@@ -182,6 +192,8 @@ class Rattachement(models.Model):
     famille = models.ForeignKey(Famille, on_delete=models.CASCADE, related_name="rattachements")
     depuis = models.DateField("depuis le", auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "rattachement à une famille"
         verbose_name_plural = "rattachements aux familles"
@@ -208,6 +220,8 @@ class PersonneAutorisee(models.Model):
         validators=[valider_une_ligne],
     )
     telephone = models.CharField("téléphone", max_length=20, validators=[valider_telephone])
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "personne autorisée à récupérer l'enfant"

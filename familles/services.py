@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from comptes.errors import DomainError
+from comptes.historique import creer_en_masse, historiser
 from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Responsable
 from familles.validators import normaliser_telephone
 from portail.models import Demande
@@ -85,12 +86,12 @@ def ajouter_enfant(
         enfant.save()
         Rattachement.objects.create(enfant=enfant, famille=responsable.famille)
         # The declared count (used for the quotient's parts) follows; staff may correct it.
-        Famille.objects.filter(pk=responsable.famille_id).update(
-            nombre_enfants_a_charge=F("nombre_enfants_a_charge") + 1
-        )
+        familles = Famille.objects.filter(pk=responsable.famille_id)
+        familles.update(nombre_enfants_a_charge=F("nombre_enfants_a_charge") + 1)
+        historiser(familles, raison="Enfant ajouté")
         for personne in personnes:
             personne.enfant = enfant
-        PersonneAutorisee.objects.bulk_create(personnes)
+        creer_en_masse(PersonneAutorisee, personnes)
         Demande.objects.create(
             famille=responsable.famille,
             demandeur=responsable,

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from comptes.admin_historique import AuditAdmin
 from comptes.admin_utils import FiltreStatutATraiter, traiter_une_a_une
 from comptes.models import User
 from familles import admin as familles_admin
@@ -36,12 +37,12 @@ class LimiteAuxSites:
 
 
 @admin.register(Periode)
-class PeriodeAdmin(admin.ModelAdmin):
+class PeriodeAdmin(AuditAdmin):
     list_display = ["nom", "debut", "fin"]
 
 
 @admin.register(Site)
-class SiteAdmin(LimiteAuxSites, admin.ModelAdmin):
+class SiteAdmin(LimiteAuxSites, AuditAdmin):
     chemin_site = "pk"
     list_display = ["nom", "adresse"]
     search_fields = ["nom"]
@@ -98,7 +99,7 @@ class ActiviteForm(forms.ModelForm):
 
 
 @admin.register(Activite)
-class ActiviteAdmin(LimiteAuxSites, admin.ModelAdmin):
+class ActiviteAdmin(LimiteAuxSites, AuditAdmin):
     chemin_site = "site"
     form = ActiviteForm
     list_display = [
@@ -245,7 +246,7 @@ def emettre_attestation(modeladmin, request, queryset):
 
 
 @admin.register(Inscription)
-class InscriptionAdmin(LimiteAuxSites, admin.ModelAdmin):
+class InscriptionAdmin(LimiteAuxSites, AuditAdmin):
     list_display = [
         "enfant",
         "activite_nom",

@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from familles.models import Enfant
 from familles.validators import valider_une_ligne
@@ -14,6 +15,8 @@ class Periode(models.Model):
     nom = models.CharField("nom", max_length=100, unique=True, validators=[valider_une_ligne])
     debut = models.DateField("début")
     fin = models.DateField("fin")
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "période"
@@ -43,6 +46,9 @@ class Site(models.Model):
         verbose_name="direction du site",
         help_text="Agents du rôle « Direction de site » qui voient les enfants de ce site.",
     )
+
+    # Who may see which site's children is a staff right: its changes are audited too.
+    history = HistoricalRecords(m2m_fields=["directeurs"])
 
     class Meta:
         verbose_name = "site"
@@ -137,6 +143,8 @@ class Activite(models.Model):
 
     objects = ActiviteQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "activité"
         verbose_name_plural = "activités"
@@ -218,6 +226,8 @@ class Inscription(models.Model):
     )
 
     objects = InscriptionQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "inscription"

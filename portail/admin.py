@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from comptes.admin_historique import AuditAdmin
 from comptes.admin_utils import FiltreStatutATraiter, traiter_une_a_une
 from familles.models import Responsable
 from portail import services
@@ -79,7 +80,7 @@ def refuser(modeladmin, request, queryset):
 
 
 @admin.register(Demande)
-class DemandeAdmin(admin.ModelAdmin):
+class DemandeAdmin(AuditAdmin):
     list_display = [
         "cree_le",
         "type",
@@ -213,7 +214,7 @@ class DemandeAdmin(admin.ModelAdmin):
 
 
 @admin.register(InformationsCommune)
-class InformationsCommuneAdmin(admin.ModelAdmin):
+class InformationsCommuneAdmin(AuditAdmin):
     """One row: the list goes straight to its form; only the change permission edits it."""
 
     fieldsets = [

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class DemandeQuerySet(models.QuerySet):
@@ -34,6 +35,7 @@ class Demande(models.Model):
         RESERVATION = "reservation", "Réservation"
         ATTESTATION = "attestation", "Attestation d'inscription"
         REVENUS = "revenus", "Justificatif de revenus"
+        CLOTURE = "cloture", "Clôture du compte"
 
     class Statut(models.TextChoices):
         EN_ATTENTE = "en_attente", "En attente"
@@ -77,6 +79,8 @@ class Demande(models.Model):
     reponse = models.TextField("réponse du service", blank=True)
 
     objects = DemandeQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "demande"
@@ -228,6 +232,8 @@ class InformationsCommune(models.Model):
     )
     texte_recours = models.TextField("voies de recours", default=ACCESSIBILITE_RECOURS_PAR_DEFAUT)
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "informations de la commune"

@@ -11,7 +11,7 @@ from comptes.errors import DomainError
 from comptes.services import finances
 from familles.services import appliquer_modification_coordonnees
 from inscriptions import services as inscriptions
-from portail import emails
+from portail import emails, rgpd
 from portail.models import Demande
 from reservations import services as reservations
 
@@ -56,6 +56,12 @@ TRAITEMENTS: dict[str, Traitement] = {
         "reservations.change_reservation",
         si_acceptee=reservations.accepter_depuis_demande,
         si_refusee=reservations.refuser_depuis_demande,
+    ),
+    # Closing an account erases for good: only those who may delete households decide.
+    Demande.Type.CLOTURE: Traitement(
+        "familles.delete_famille",
+        si_acceptee=rgpd.anonymiser_depuis_demande,
+        courriel_propre=True,
     ),
 }
 PAR_DEFAUT = Traitement("portail.change_demande")

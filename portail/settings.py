@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
+    "simple_history",
     "bootstrap",
     "django_tasks",
     "django_tasks_db",
@@ -118,6 +119,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who made each change, for the audit trail (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -282,6 +285,25 @@ if _cache == "database":
     }
 elif _cache != "local":
     raise ImproperlyConfigured(f"CACHE doit valoir local ou database, pas {_cache!r}.")
+
+# How long personal data is kept, in months (RGPD). Shown to parents on "Données
+# personnelles" and applied each night by `manage.py purger_donnees`.
+PORTAIL_CONSERVATION = {
+    # A household nobody signed in to, with no enrolment or invoice, is anonymised.
+    "comptes_inactifs": env_int("CONSERVATION_COMPTES_INACTIFS_MOIS", 36),
+    # Proofs of income (the amounts stay: they justify the prices billed).
+    "justificatifs_revenus": env_int("CONSERVATION_JUSTIFICATIFS_MOIS", 24),
+    # E-mails sent (their text names children and amounts).
+    "courriels": env_int("CONSERVATION_COURRIELS_MOIS", 12),
+    # Who changed what (audit trail).
+    "historique": env_int("CONSERVATION_HISTORIQUE_MOIS", 60),
+    # Invoices, credit notes and payments: public accounting records (10 years).
+    "pieces_comptables": env_int("CONSERVATION_PIECES_COMPTABLES_MOIS", 120),
+}
+
+# Audit trail: staff read it on each admin page's "Historique"; restoring an old version
+# from there would bypass the services' rules, so it is off.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

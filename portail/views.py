@@ -1,10 +1,16 @@
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from familles.decorators import responsable_required
+from portail import rgpd
 from portail.models import Demande
 
 DEMANDES_PAR_PAGE = 20
@@ -59,3 +65,59 @@ def erreur_csrf(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 def erreur_429(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "429.html", status=429)
+
+
+# --- Mes données (RGPD) --------------------------------------------------------------
+
+
+@responsable_required
+def mes_donnees(request: HttpRequest) -> HttpResponse:
+    famille = request.responsable.famille
+    cloture = Demande.objects.filter(
+        famille=famille, type=Demande.Type.CLOTURE, statut=Demande.Statut.EN_ATTENTE
+    ).first()
+    return render(
+        request,
+        "portail/mes_donnees.html",
+        {"cloture": cloture, "conservation": settings.PORTAIL_CONSERVATION},
+    )
+
+
+def _nom_export(request: HttpRequest, extension: str) -> str:
+    return f"mes-donnees-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
+@responsable_required
+def mes_donnees_json(request: HttpRequest) -> HttpResponse:
+    donnees = rgpd.donnees_du_foyer(request.responsable.famille)
+    reponse = HttpResponse(
+        json.dumps(donnees, ensure_ascii=False, indent=2, default=str),
+        content_type="application/json; charset=utf-8",
+    )
+    reponse["Content-Disposition"] = f'attachment; filename="{_nom_export(request, "json")}"'
+    return reponse
+
+
+@responsable_required
+def mes_donnees_pdf(request: HttpRequest) -> HttpResponse:
+    document = rgpd.pdf_du_foyer(request.responsable.famille)
+    reponse = HttpResponse(document, content_type="application/pdf")
+    reponse["Content-Disposition"] = f'attachment; filename="{_nom_export(request, "pdf")}"'
+    return reponse
+
+
+@responsable_required
+@require_POST
+def demander_cloture(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("confirmation") != "oui":
+        messages.error(
+            request,
+            "Cochez la case de confirmation pour demander la clôture du compte.",
+        )
+        return redirect("mes_donnees")
+    rgpd.demander_cloture(request.responsable, request.POST.get("motif", ""))
+    messages.success(
+        request,
+        "Votre demande de clôture est enregistrée : le service vous répondra par e-mail.",
+    )
+    return redirect("mes_donnees")

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from comptes.admin_historique import AuditAdmin
 from comptes.errors import DomainError
 from familles.forms import DateInput
 from inscriptions import admin as inscriptions_admin
@@ -160,6 +161,13 @@ def _apres_changement_du_calendrier(modeladmin, request, activite) -> None:
 
 @admin.register(Activite)
 class ActiviteAdmin(inscriptions_admin.ActiviteAdmin):
+    def historiques_lies(self, obj):
+        return [
+            ("Règles de réservation", ParametresReservation.history.filter(activite_id=obj.pk)),
+            ("Fermetures", Fermeture.history.filter(activite_id=obj.pk)),
+            ("Places et fermetures par jour", Journee.history.filter(activite_id=obj.pk)),
+        ]
+
     inlines = [ParametresInline, FermetureInline, JourneeInline, TirageInline]
 
     def save_related(self, request, form, formsets, change):
@@ -178,6 +186,9 @@ admin.site.unregister(Periode)
 
 @admin.register(Periode)
 class PeriodeAdmin(inscriptions_admin.PeriodeAdmin):
+    def historiques_lies(self, obj):
+        return [("Vacances", Vacances.history.filter(periode_id=obj.pk))]
+
     inlines = [VacancesInline]
 
     def save_related(self, request, form, formsets, change):
@@ -410,7 +421,7 @@ class OccupationForm(forms.Form):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(inscriptions_admin.LimiteAuxSites, admin.ModelAdmin):
+class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
     list_display = [
         "date",
         "enfant",
@@ -617,7 +628,7 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, admin.ModelAdmin):
 
 
 @admin.register(SemaineType)
-class SemaineTypeAdmin(inscriptions_admin.LimiteAuxSites, admin.ModelAdmin):
+class SemaineTypeAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
     chemin_site = "inscription__activite__site"
     list_display = ["inscription", "jours", "frequence", "debut", "fin", "modifiee_le"]
     list_select_related = ["inscription__enfant", "inscription__activite"]

@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from familles.models import Enfant, Famille
 from inscriptions.models import Activite, Inscription, Periode
@@ -83,6 +84,8 @@ class ParametresReservation(models.Model):
         help_text="Chaque réservation devient une demande à traiter.",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "calendrier et règles de réservation"
         verbose_name_plural = "calendriers et règles de réservation"
@@ -98,6 +101,8 @@ class Vacances(models.Model):
     nom = models.CharField("nom", max_length=100)
     debut = models.DateField("premier jour de vacances")
     fin = models.DateField("dernier jour de vacances")
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "vacances scolaires"
@@ -120,6 +125,8 @@ class Fermeture(models.Model):
     debut = models.DateField("du")
     fin = models.DateField("au")
     motif = models.CharField("motif", max_length=150)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "fermeture"
@@ -149,6 +156,8 @@ class Journee(models.Model):
     )
     fermee = models.BooleanField("fermée ce jour", default=False)
     motif = models.CharField("motif de fermeture", max_length=150, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "journée particulière"
@@ -230,6 +239,8 @@ class Reservation(models.Model):
 
     objects = ReservationQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "réservation"
         verbose_name_plural = "réservations"
@@ -281,6 +292,8 @@ class SemaineType(models.Model):
     debut = models.DateField("du")
     fin = models.DateField("au")
     modifiee_le = models.DateTimeField("modifiée le", default=timezone.now)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "semaine type"

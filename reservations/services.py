@@ -11,6 +11,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from comptes.errors import DomainError
+from comptes.historique import creer_en_masse, historiser
 from familles.models import Responsable
 from inscriptions.models import Inscription
 from portail.models import Demande
@@ -504,7 +505,7 @@ def _modifier(
         )
         for reservation in nouvelles:
             reservation.demande = demande
-    Reservation.objects.bulk_create(nouvelles)
+    creer_en_masse(Reservation, nouvelles, par=par)
     return bilan
 
 
@@ -705,9 +706,10 @@ def _liberer(reservations: list[Reservation], cal: Calendrier, maintenant, par) 
 
 def accepter_depuis_demande(demande: Demande, agent) -> None:
     """The request queue accepted bookings that needed staff validation."""
-    Reservation.objects.filter(demande=demande, etat=Etat.DEMANDEE).update(
-        etat=Etat.RESERVEE, modifiee_le=timezone.now(), modifiee_par=agent
-    )
+    acceptees = Reservation.objects.filter(demande=demande, etat=Etat.DEMANDEE)
+    ids = list(acceptees.values_list("pk", flat=True))
+    acceptees.update(etat=Etat.RESERVEE, modifiee_le=timezone.now(), modifiee_par=agent)
+    historiser(Reservation.objects.filter(pk__in=ids), par=agent, raison="Demande acceptée")
 
 
 def refuser_depuis_demande(demande: Demande, agent, motif: str) -> None:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from comptes.formats import euros
 
@@ -30,6 +31,8 @@ class Revenu(models.Model):
         "portail.Demande", on_delete=models.SET_NULL, null=True, blank=True, related_name="revenu"
     )
     valide = models.BooleanField("acceptés par le service", default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "revenus déclarés"
@@ -68,6 +71,8 @@ class QuotientFamilial(models.Model):
     cree_par = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "quotient familial"
@@ -136,6 +141,8 @@ class Tarif(models.Model):
         help_text="Garde des enfants de moins de 6 ans ; les repas de cantine n'en sont pas.",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "tarif"
         verbose_name_plural = "tarifs"
@@ -170,6 +177,8 @@ class TrancheTarif(models.Model):
     prix = models.DecimalField(
         "prix (€)", max_digits=8, decimal_places=2, validators=[MinValueValidator(ZERO)]
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "tranche"
@@ -216,6 +225,8 @@ class Facture(models.Model):
     # Copied at issue time: the document never changes afterwards.
     destinataire = models.JSONField("destinataire")
     pdf = models.BinaryField("document PDF", null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["pdf"])
 
     class Meta:
         verbose_name = "facture"
@@ -300,6 +311,8 @@ class Paiement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "paiement"
         verbose_name_plural = "paiements"
@@ -335,6 +348,8 @@ class TransactionEnLigne(models.Model):
     cree_le = models.DateTimeField(default=timezone.now)
     repondu_le = models.DateTimeField(null=True, blank=True)
     motif = models.CharField("motif de l'anomalie", max_length=200, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "paiement en ligne"

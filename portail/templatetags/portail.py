@@ -10,3 +10,8 @@ def pluriel(nombre, suffixe: str = "s") -> str:
         return suffixe if abs(int(nombre)) > 1 else ""
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def get_item(dictionnaire: dict, cle: str):
+    return dictionnaire.get(cle)

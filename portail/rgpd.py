@@ -1,0 +1,434 @@
+"""RGPD: what the portal holds about a household, closing an account, and retention.
+
+- `donnees_du_foyer` gathers everything held about a household, section by section, for
+  "Mes données" (JSON and a readable PDF).
+- `demander_cloture` turns a parent's request to close the account into a Demande;
+  staff accept it and `anonymiser_famille` erases or anonymises what the law allows.
+  Invoices and payments are public accounting records: they stay, as issued, for
+  their legal period (`PORTAIL_CONSERVATION["pieces_comptables"]`).
+- `purger` (the `purger_donnees` command, run each night) removes what has expired.
+
+Durations live in settings.PORTAIL_CONSERVATION, in months, and are shown to parents
+on the "Données personnelles" page: one source for what we say and what we do.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.apps import apps
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from comptes.errors import DomainError
+from comptes.models import (
+    Courriel,
+    Facture,
+    LigneFacture,
+    Paiement,
+    QuotientFamilial,
+    Revenu,
+    TransactionEnLigne,
+)
+from comptes.services import finances
+from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Responsable
+from inscriptions.models import Attestation, Inscription
+from portail.models import Demande
+from reservations.models import FluxCalendrier, Reservation, SemaineType
+
+logger = logging.getLogger(__name__)
+
+MOTIF_ANONYMISATION = "Anonymisation (RGPD)"
+# Fields never shown in an export: secrets, binary documents, internal bookkeeping.
+EXCLUS = {"password", "pdf", "jeton", "en_cours_depuis", "corps", "donnees", "snapshot"}
+
+
+class RgpdError(DomainError):
+    pass
+
+
+def conservation(cle: str) -> int:
+    """A retention period in months (settings.PORTAIL_CONSERVATION)."""
+    return settings.PORTAIL_CONSERVATION[cle]
+
+
+def _il_y_a(mois: int) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(days=round(mois * 30.44))
+
+
+# --- export --------------------------------------------------------------------------
+
+
+def _valeur(objet, champ) -> object:
+    if champ.choices:
+        return getattr(objet, f"get_{champ.name}_display")()
+    valeur = getattr(objet, champ.attname if champ.is_relation else champ.name)
+    if champ.is_relation:
+        cible = getattr(objet, champ.name, None)
+        return str(cible) if cible is not None else None
+    if isinstance(valeur, datetime.datetime):
+        return timezone.localtime(valeur).isoformat(timespec="minutes")
+    if isinstance(valeur, datetime.date):
+        return valeur.isoformat()
+    if isinstance(valeur, Decimal):
+        return str(valeur)
+    if isinstance(champ, models.FileField):
+        return valeur.name.rsplit("/", 1)[-1] if valeur else ""
+    return valeur
+
+
+def _section(titre: str, queryset, exclure=()) -> dict:
+    modele = queryset.model
+    champs = [
+        f
+        for f in modele._meta.concrete_fields
+        if f.name not in EXCLUS and f.name not in exclure and not f.primary_key
+    ]
+    relations = [f.name for f in champs if f.is_relation]
+    objets = queryset.select_related(*relations) if relations else queryset
+    return {
+        "titre": titre,
+        "colonnes": [{"nom": f.name, "libelle": str(f.verbose_name)} for f in champs],
+        "elements": [{f.name: _valeur(o, f) for f in champs} for o in objets],
+    }
+
+
+def donnees_du_foyer(famille: Famille) -> dict:
+    """Everything the portal holds about a household (one query per section)."""
+    responsables = Responsable.objects.filter(famille=famille)
+    enfants = Enfant.objects.for_famille(famille).distinct()
+    emails = list(responsables.values_list("user__email", flat=True))
+    sections = [
+        _section("Foyer", Famille.objects.filter(pk=famille.pk)),
+        _section("Responsables légaux", responsables),
+        _section(
+            "Comptes de connexion",
+            apps.get_model(settings.AUTH_USER_MODEL).objects.filter(responsable__famille=famille),
+            exclure=("is_superuser",),
+        ),
+        _section("Enfants", enfants),
+        _section(
+            "Personnes autorisées à récupérer les enfants",
+            PersonneAutorisee.objects.filter(enfant__in=enfants),
+        ),
+        _section("Inscriptions", Inscription.objects.filter(famille=famille)),
+        _section(
+            "Réservations et présences",
+            Reservation.objects.filter(inscription__famille=famille).order_by("date"),
+        ),
+        _section("Semaines types", SemaineType.objects.filter(inscription__famille=famille)),
+        _section("Attestations", Attestation.objects.filter(inscription__famille=famille)),
+        _section("Demandes", Demande.objects.filter(famille=famille).order_by("cree_le")),
+        _section("Revenus déclarés", Revenu.objects.filter(famille=famille)),
+        _section("Quotients familiaux", QuotientFamilial.objects.filter(famille=famille)),
+        _section("Factures et avoirs", Facture.objects.filter(famille=famille)),
+        _section("Lignes de factures", LigneFacture.objects.filter(facture__famille=famille)),
+        _section("Paiements", Paiement.objects.filter(famille=famille)),
+        _section(
+            "Courriels envoyés",
+            Courriel.objects.filter(destinataire__in=emails).order_by("cree_le"),
+        ),
+    ]
+    return {
+        "commune": settings.PORTAIL_COMMUNE,
+        "genere_le": timezone.localtime().isoformat(timespec="minutes"),
+        "foyer": famille.nom,
+        "sections": sections,
+    }
+
+
+def pdf_du_foyer(famille: Famille) -> bytes:
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    html = render_to_string("pdf/mes_donnees.html", {"donnees": donnees_du_foyer(famille)})
+    return HTML(string=html).write_pdf()
+
+
+# --- closing an account ---------------------------------------------------------------
+
+
+def demander_cloture(responsable: Responsable, motif: str = "") -> Demande:
+    """The parent asks to close the household's account (one pending request at most)."""
+    with transaction.atomic():
+        # The household row is the lock two simultaneous requests wait on.
+        Famille.objects.select_for_update(no_key=True).filter(pk=responsable.famille_id).exists()
+        deja = Demande.objects.filter(
+            famille_id=responsable.famille_id,
+            type=Demande.Type.CLOTURE,
+            statut=Demande.Statut.EN_ATTENTE,
+        ).first()
+        if deja is not None:
+            return deja
+        return Demande.objects.create(
+            famille_id=responsable.famille_id,
+            demandeur=responsable,
+            type=Demande.Type.CLOTURE,
+            objet="Clôture du compte du foyer",
+            donnees={"motif": (motif or "").strip()[:1000]},
+        )
+
+
+@dataclass
+class Bilan:
+    enfants_anonymises: int = 0
+    enfants_detaches: int = 0
+    responsables: int = 0
+    inscriptions_closes: int = 0
+    fichiers_supprimes: int = 0
+    details: list[str] = field(default_factory=list)
+
+
+def _purger_historique(modele, ids) -> None:
+    """Old values of anonymised rows must not survive in the audit trail."""
+    modele.history.filter(**{f"{modele._meta.pk.attname}__in": list(ids)}).delete()
+
+
+def _anonymiser(objet, valeurs: dict) -> None:
+    for nom, valeur in valeurs.items():
+        setattr(objet, nom, valeur)
+    objet._change_reason = MOTIF_ANONYMISATION
+    objet.save()
+
+
+def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
+    """Erase or anonymise a household (accepted closure request, or inactive account).
+
+    Kept, as the law requires: invoices, credit notes and payments as issued (with the
+    recipient's name and address they carry), quotients and declared amounts that
+    justify the prices billed, and days attended (what the invoices bill). Erased: the
+    contact details, logins, children's identity and health information, pick-up
+    persons, proofs of income, request contents, e-mails, and their old values in the
+    audit trail. A child also attached to another household keeps its file there.
+    """
+    from reservations import services as reservations
+
+    bilan = Bilan()
+    with transaction.atomic():
+        famille = Famille.objects.select_for_update().get(pk=famille.pk)
+        if famille.anonymisee_le is not None:
+            raise RgpdError("Ce foyer est déjà anonymisé.")
+        du = finances.solde(famille)
+        if du > 0:
+            raise RgpdError(
+                f"Le foyer doit encore {finances.euros(du)} : les données utiles au "
+                "recouvrement sont conservées tant que la dette n'est pas réglée."
+            )
+        aujourd_hui = timezone.localdate()
+        # Coming days are given back (waiting lists move up), enrolments end.
+        for inscription in Inscription.objects.filter(famille=famille).actives():
+            futurs = list(
+                Reservation.objects.filter(inscription=inscription, date__gte=aujourd_hui)
+                .actives()
+                .values_list("date", flat=True)
+            )
+            if futurs:
+                reservations.annuler(inscription, futurs, par=agent, par_le_service=True)
+            inscription.statut = Inscription.Statut.ANNULEE
+            inscription.decidee_le = timezone.now()
+            inscription.decidee_par = agent
+            inscription.motif_refus = "Compte du foyer clos."
+            inscription.commentaire = ""
+            inscription._change_reason = MOTIF_ANONYMISATION
+            inscription.save()
+            bilan.inscriptions_closes += 1
+        Inscription.objects.filter(famille=famille).update(commentaire="")
+        Demande.objects.filter(famille=famille, statut=Demande.Statut.EN_ATTENTE).exclude(
+            type=Demande.Type.CLOTURE
+        ).update(statut=Demande.Statut.ANNULEE, traitee_le=timezone.now(), traitee_par=agent)
+        demandes = Demande.objects.filter(famille=famille)
+        _purger_historique(Demande, demandes.values_list("pk", flat=True))
+        for demande in demandes:
+            demande.objet = demande.get_type_display()
+            demande.donnees = {}
+            demande.reponse = ""
+        Demande.objects.bulk_update(demandes, ["objet", "donnees", "reponse"])
+
+        enfants = list(Enfant.objects.for_famille(famille).distinct())
+        ailleurs = set(
+            Rattachement.objects.filter(enfant__in=enfants)
+            .exclude(famille=famille)
+            .values_list("enfant_id", flat=True)
+        )
+        seuls = [e for e in enfants if e.pk not in ailleurs]
+        # A child with another home keeps its file there: this household lets go.
+        Rattachement.objects.filter(famille=famille, enfant_id__in=ailleurs).delete()
+        bilan.enfants_detaches = len(ailleurs)
+        personnes = PersonneAutorisee.objects.filter(enfant__in=seuls)
+        _purger_historique(PersonneAutorisee, personnes.values_list("pk", flat=True))
+        personnes.delete()
+        _purger_historique(Enfant, [e.pk for e in seuls])
+        for numero, enfant in enumerate(seuls, start=1):
+            _anonymiser(
+                enfant,
+                {
+                    "prenom": f"Enfant {numero}",
+                    "nom": "Anonyme",
+                    # The year is kept: prices and the tax certificate depend on the age.
+                    "date_naissance": enfant.date_naissance.replace(month=1, day=1),
+                    "ecole": "",
+                    "allergies": "",
+                    "pai": False,
+                    "notes_sante": "",
+                    "medecin_traitant": "",
+                },
+            )
+        bilan.enfants_anonymises = len(seuls)
+
+        User = apps.get_model(settings.AUTH_USER_MODEL)
+        responsables = list(Responsable.objects.filter(famille=famille).select_related("user"))
+        _purger_historique(Responsable, [r.pk for r in responsables])
+        _purger_historique(User, [r.user_id for r in responsables])
+        emails = [r.user.email for r in responsables]
+        for responsable in responsables:
+            _anonymiser(
+                responsable,
+                {
+                    "nom": "Anonyme",
+                    "prenom": f"Responsable {responsable.pk}",
+                    "adresse": "",
+                    "complement_adresse": "",
+                    "code_postal": "00000",
+                    "ville": "",
+                    "telephone_mobile": "",
+                    "telephone_fixe": "",
+                    "telephone_travail": "",
+                    "profession": "",
+                    "employeur": "",
+                },
+            )
+            user = responsable.user
+            EmailAddress.objects.filter(user=user).delete()
+            if apps.is_installed("allauth.mfa"):
+                apps.get_model("mfa", "Authenticator").objects.filter(user=user).delete()
+            user.set_unusable_password()
+            _anonymiser(user, {"email": f"anonyme-{user.pk}@anonyme.invalid", "is_active": False})
+        bilan.responsables = len(responsables)
+        Courriel.objects.filter(destinataire__in=emails).delete()
+        FluxCalendrier.objects.filter(famille=famille).delete()
+
+        for revenu in Revenu.objects.filter(famille=famille).exclude(justificatif=""):
+            nom = revenu.justificatif.name
+            revenu.justificatif = ""
+            revenu._change_reason = MOTIF_ANONYMISATION
+            revenu.save()
+            transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
+            bilan.fichiers_supprimes += 1
+
+        _purger_historique(Famille, [famille.pk])
+        _anonymiser(
+            famille,
+            {
+                "nom": f"Foyer anonymisé n° {famille.pk}",
+                "adresse": "",
+                "complement_adresse": "",
+                "code_postal": "",
+                "ville": "",
+                "numero_allocataire": "",
+                "anonymisee_le": timezone.now(),
+            },
+        )
+    logger.info("Foyer %s anonymisé (%s)", famille.pk, bilan)
+    return bilan
+
+
+def _supprimer_fichier(nom: str) -> None:
+    from django.core.files.storage import default_storage
+
+    try:
+        default_storage.delete(nom)
+    except OSError as exc:  # already gone, or storage down: logged for the operator
+        logger.warning("Fichier %s non supprimé : %s", nom, exc)
+
+
+def anonymiser_depuis_demande(demande: Demande, agent) -> None:
+    """Staff accepted a closure request: anonymise, then tell the parents it is done."""
+    from comptes.outbox import queue_email
+
+    emails = list(
+        Responsable.objects.filter(famille_id=demande.famille_id).values_list(
+            "user__email", flat=True
+        )
+    )
+    anonymiser_famille(demande.famille, agent)
+    # The request row is saved again by the queue: it must not bring the old text back.
+    demande.objet = demande.get_type_display()
+    demande.donnees = {}
+    for email in emails:
+        queue_email(email, "compte_clos", {})
+
+
+# --- retention ------------------------------------------------------------------------
+
+
+def foyers_inactifs():
+    """Households nobody has signed in to, and nothing happened in, for the period."""
+    limite = _il_y_a(conservation("comptes_inactifs"))
+    return (
+        Famille.objects.filter(anonymisee_le__isnull=True)
+        .annotate(
+            derniere_connexion=Max("responsables__user__last_login"),
+            inscrit_jusqu_au=Max("inscriptions__date_fin"),
+            derniere_facture=Max("factures__emise_le"),
+        )
+        .filter(
+            Q(derniere_connexion__lt=limite) | Q(derniere_connexion__isnull=True),
+            Q(inscrit_jusqu_au__lt=limite.date()) | Q(inscrit_jusqu_au__isnull=True),
+            Q(derniere_facture__lt=limite) | Q(derniere_facture__isnull=True),
+            cree_le__lt=limite,
+        )
+        .exclude(responsables__user__is_staff=True)
+    )
+
+
+def purger(simulation: bool = False) -> dict[str, int]:
+    """Remove what has outlived its retention period; returns counts per kind."""
+    compte = {}
+    with transaction.atomic():
+        courriels = Courriel.objects.filter(cree_le__lt=_il_y_a(conservation("courriels")))
+        compte["courriels"] = courriels.count()
+        limite_justificatifs = _il_y_a(conservation("justificatifs_revenus"))
+        revenus = Revenu.objects.filter(declare_le__lt=limite_justificatifs).exclude(
+            justificatif=""
+        )
+        compte["justificatifs"] = revenus.count()
+        transactions = TransactionEnLigne.objects.filter(
+            cree_le__lt=_il_y_a(conservation("pieces_comptables"))
+        )
+        compte["transactions_en_ligne"] = transactions.count()
+        limite_historique = _il_y_a(conservation("historique"))
+        historiques = [
+            m.history.filter(history_date__lt=limite_historique)
+            for m in apps.get_models()
+            if hasattr(m, "history") and hasattr(m.history, "filter")
+        ]
+        compte["historique"] = sum(h.count() for h in historiques)
+        inactifs = list(foyers_inactifs())
+        compte["foyers_inactifs"] = len(inactifs)
+        if simulation:
+            transaction.set_rollback(True)
+            return compte
+        courriels.delete()
+        for revenu in revenus:
+            nom = revenu.justificatif.name
+            revenu.justificatif = ""
+            revenu._change_reason = "Durée de conservation échue"
+            revenu.save()
+            transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
+        transactions.delete()
+        for historique in historiques:
+            historique.delete()
+    # One household at a time: a refusal (unpaid debt) leaves the others to go on.
+    compte["foyers_anonymises"] = 0
+    for famille in inactifs:
+        try:
+            anonymiser_famille(famille)
+        except RgpdError as exc:
+            logger.warning("Foyer %s inactif non anonymisé : %s", famille.pk, exc.message)
+        else:
+            compte["foyers_anonymises"] += 1
+    return compte
