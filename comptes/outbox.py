@@ -50,18 +50,27 @@ def queue_email(to: str, template: str, context: dict) -> Courriel:
     return queue_raw(to, *_rendre(template, context))
 
 
+def _une_ligne(sujet: str) -> str:
+    """A header is one line: a line break kept from older data would block the mail."""
+    return " ".join(sujet.split())[:250]
+
+
 def queue_raw(to: str, subject: str, body: str) -> Courriel:
-    courriel = Courriel.objects.create(destinataire=to, sujet=subject[:250], corps=body)
+    courriel = Courriel.objects.create(destinataire=to, sujet=_une_ligne(subject), corps=body)
     tasks.apres_commit(tasks.envoyer_courriel, courriel.pk)
     return courriel
 
 
 def courriels_differes(envois: list[tuple[str, str, dict]]) -> int:
     """Queue many e-mails in one insert; the worker sends them in lots after commit."""
-    lignes = []
+    lignes, rendus = [], {}
     for to, template, context in envois:
-        sujet, corps = _rendre(template, context)
-        lignes.append(Courriel(destinataire=to, sujet=sujet[:250], corps=corps))
+        # The same context for several addresses (both parents) is rendered once.
+        cle = (template, id(context))
+        if cle not in rendus:
+            rendus[cle] = _rendre(template, context)
+        sujet, corps = rendus[cle]
+        lignes.append(Courriel(destinataire=to, sujet=_une_ligne(sujet), corps=corps))
     pks = [c.pk for c in Courriel.objects.bulk_create(lignes, batch_size=2000)]
     _enqueue_par_lots(pks, apres_commit=True)
     return len(lignes)

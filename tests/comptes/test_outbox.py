@@ -173,3 +173,13 @@ def test_a_cancelled_mail_is_not_sent(parent, django_capture_on_commit_callbacks
     assert mail.outbox == []
     courriel.refresh_from_db()
     assert courriel.statut == Courriel.Statut.ANNULE
+
+
+def test_a_line_break_kept_in_older_data_never_reaches_the_subject(
+    parent, executer_taches, django_capture_on_commit_callbacks
+):
+    # Names refuse line breaks today; rows written before that must not block the mail.
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.queue_raw(parent.user.email, "Léa\r\nBcc: pirate@example.org", "Bonjour\n")
+    executer_taches()
+    assert [m.subject for m in mail.outbox] == ["Léa Bcc: pirate@example.org"]

@@ -85,8 +85,14 @@ def _pages_d_un_modele(client, model, model_admin, objet):
     if objet is None:
         return
     yield reverse("admin:{}_{}_change".format(*info), args=[objet.pk])
+    yield reverse("admin:{}_{}_history".format(*info), args=[objet.pk])
     for motif in model_admin.get_urls():
         if not isinstance(motif, URLPattern) or not motif.name:
+            continue
+        if motif.name.endswith("_simple_history"):  # an old version, read-only
+            version = getattr(objet, "history", None)
+            if version is not None and version.exists():
+                yield reverse(f"admin:{motif.name}", args=[objet.pk, version.first().pk])
             continue
         route = str(motif.pattern)
         if route in ("", "add/") or route.startswith("<path:object_id>"):

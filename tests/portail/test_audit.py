@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from comptes.models import Facture, Paiement
 from comptes.services import finances
+from comptes.services.jetons import nouveau_jeton
 from familles.models import Enfant, Famille
 from portail.models import Demande
 from reservations.models import Reservation
@@ -100,8 +101,14 @@ def test_an_old_version_can_be_read_but_not_restored(client_agent, parent):
 def test_a_payment_recorded_by_staff_in_the_admin_is_audited(client_agent, agent, parent):
     response = client_agent.post(
         reverse("admin:comptes_paiement_add"),
-        {"famille": parent.famille.pk, "montant": "12.00", "mode": "especes", "date": "27/11/2026"},
+        {
+            "famille": parent.famille.pk,
+            "montant": "12,50",  # typed the French way
+            "mode": "especes",
+            "date": "27/11/2026",
+            "jeton": nouveau_jeton(),
+        },
     )
     assert response.status_code == 302
     trace = Paiement.history.get()
-    assert (trace.history_type, trace.history_user) == ("+", agent)
+    assert (trace.history_type, trace.history_user, str(trace.montant)) == ("+", agent, "12.50")
