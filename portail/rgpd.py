@@ -385,6 +385,27 @@ def foyers_inactifs():
     )
 
 
+def fichiers_orphelins(dossier: str = "justificatifs") -> list[str]:
+    """Stored proofs no row points to, older than a day (a process killed between the
+    file and its row's commit): a safety net behind comptes.fichiers.enregistrer."""
+    from django.core.files.storage import default_storage
+
+    connus = set(Revenu.objects.exclude(justificatif="").values_list("justificatif", flat=True))
+    limite = timezone.now() - datetime.timedelta(days=1)
+    orphelins = []
+    try:
+        sous_dossiers, _ = default_storage.listdir(dossier)
+    except FileNotFoundError:
+        return []
+    for sous_dossier in sous_dossiers:
+        _, noms = default_storage.listdir(f"{dossier}/{sous_dossier}")
+        for nom in noms:
+            chemin = f"{dossier}/{sous_dossier}/{nom}"
+            if chemin not in connus and default_storage.get_modified_time(chemin) < limite:
+                orphelins.append(chemin)
+    return orphelins
+
+
 def purger(simulation: bool = False) -> dict[str, int]:
     """Remove what has outlived its retention period; returns counts per kind."""
     compte = {}
@@ -409,6 +430,8 @@ def purger(simulation: bool = False) -> dict[str, int]:
         compte["historique"] = sum(h.count() for h in historiques)
         inactifs = list(foyers_inactifs())
         compte["foyers_inactifs"] = len(inactifs)
+        orphelins = fichiers_orphelins()
+        compte["fichiers_orphelins"] = len(orphelins)
         if simulation:
             transaction.set_rollback(True)
             return compte
@@ -422,6 +445,8 @@ def purger(simulation: bool = False) -> dict[str, int]:
         transactions.delete()
         for historique in historiques:
             historique.delete()
+        for chemin in orphelins:
+            _supprimer_fichier(chemin)
     # One household at a time: a refusal (unpaid debt) leaves the others to go on.
     compte["foyers_anonymises"] = 0
     for famille in inactifs:

@@ -205,6 +205,25 @@ class TestRetention:
         assert etranger.nom == "Autre"
         assert "1 foyers inactifs anonymisés" in sortie.getvalue()
 
+    def test_a_stored_proof_that_no_row_points_to_is_removed_after_a_day(self, parent):
+        import os
+
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        gardé = finances.declarer_revenus(
+            parent, 2025, "30000", SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")
+        ).justificatif.name
+        orphelin = default_storage.save("justificatifs/2026/orphelin.pdf", ContentFile(b"%PDF"))
+        recent = default_storage.save("justificatifs/2026/en-cours.pdf", ContentFile(b"%PDF"))
+        hier = datetime.datetime(2026, 11, 25).timestamp()
+        for nom in (orphelin, gardé):
+            os.utime(default_storage.path(nom), (hier, hier))
+        assert rgpd.purger()["fichiers_orphelins"] == 1
+        assert not default_storage.exists(orphelin)
+        assert default_storage.exists(gardé) and default_storage.exists(recent)
+        default_storage.delete(recent)
+
     def test_an_active_household_is_kept(self, parent, inscription):
         with time_machine.travel(datetime.datetime(2027, 6, 1, 10), tick=False):
             assert rgpd.purger()["foyers_anonymises"] == 0
