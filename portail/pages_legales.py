@@ -23,7 +23,7 @@ class Traitement:
     donnees: str
     finalite: str
     base_legale: str
-    duree: str  # key of settings.PORTAIL_DUREES_CONSERVATION
+    duree: str  # key of settings.PORTAIL_CONSERVATION
     depuis: str  # when the retention period starts
 
 
@@ -35,7 +35,7 @@ TRAITEMENTS = [
         "Gérer votre compte, vous joindre, vous adresser factures et réponses.",
         MISSION,
         "famille",
-        "après la fin de la dernière inscription du foyer",
+        "sans inscription, connexion ni facture : le compte est alors anonymisé",
     ),
     Traitement(
         "Enfants",
@@ -44,7 +44,7 @@ TRAITEMENTS = [
         "Inscrire et accueillir les enfants en sécurité.",
         MISSION,
         "famille",
-        "après la fin de la dernière inscription de l'enfant",
+        "sans inscription, connexion ni facture du foyer : l'enfant est alors anonymisé",
     ),
     Traitement(
         "Santé (fiche sanitaire)",
@@ -63,7 +63,8 @@ TRAITEMENTS = [
         "Calculer le tarif qui correspond à vos ressources.",
         MISSION,
         "revenus",
-        "après l'année à laquelle ils s'appliquent",
+        "après leur dépôt pour les justificatifs ; les montants retenus restent avec "
+        "les factures qu'ils justifient",
     ),
     Traitement(
         "Réservations, factures et paiements",
@@ -82,6 +83,23 @@ TRAITEMENTS = [
         "journaux",
         "après leur enregistrement",
     ),
+    Traitement(
+        "E-mails envoyés",
+        "Destinataire, objet et texte des e-mails que le portail vous envoie.",
+        "Vous informer des décisions, factures et places obtenues ; vérifier un envoi.",
+        MISSION,
+        "courriels",
+        "après leur envoi",
+    ),
+    Traitement(
+        "Historique des modifications",
+        "Qui a modifié quoi et quand (foyer, enfants, inscriptions, réservations, "
+        "factures, paiements).",
+        "Pouvoir expliquer et corriger chaque changement ; sécurité des données.",
+        "Obligation légale de sécurité (RGPD, article 32)",
+        "historique",
+        "après la modification",
+    ),
 ]
 
 
@@ -98,7 +116,7 @@ def mentions_legales(request: HttpRequest) -> HttpResponse:
 
 
 def donnees_personnelles(request: HttpRequest) -> HttpResponse:
-    durees = settings.PORTAIL_DUREES_CONSERVATION
+    durees = settings.PORTAIL_CONSERVATION
     traitements = [
         {"traitement": t, "duree": f"{duree_en_clair(durees[t.duree])} {t.depuis}"}
         for t in TRAITEMENTS

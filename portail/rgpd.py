@@ -5,7 +5,7 @@
 - `demander_cloture` turns a parent's request to close the account into a Demande;
   staff accept it and `anonymiser_famille` erases or anonymises what the law allows.
   Invoices and payments are public accounting records: they stay, as issued, for
-  their legal period (`PORTAIL_CONSERVATION["pieces_comptables"]`).
+  their legal period (`PORTAIL_CONSERVATION["factures"]`).
 - `purger` (the `purger_donnees` command, run each night) removes what has expired.
 
 Durations live in settings.PORTAIL_CONSERVATION, in months, and are shown to parents
@@ -25,6 +25,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from comptes.errors import DomainError
+from comptes.historique import historiser
 from comptes.models import (
     Courriel,
     Facture,
@@ -367,7 +368,7 @@ def anonymiser_depuis_demande(demande: Demande, agent) -> None:
 
 def foyers_inactifs():
     """Households nobody has signed in to, and nothing happened in, for the period."""
-    limite = _il_y_a(conservation("comptes_inactifs"))
+    limite = _il_y_a(conservation("famille"))
     return (
         Famille.objects.filter(anonymisee_le__isnull=True)
         .annotate(
@@ -412,13 +413,13 @@ def purger(simulation: bool = False) -> dict[str, int]:
     with transaction.atomic():
         courriels = Courriel.objects.filter(cree_le__lt=_il_y_a(conservation("courriels")))
         compte["courriels"] = courriels.count()
-        limite_justificatifs = _il_y_a(conservation("justificatifs_revenus"))
+        limite_justificatifs = _il_y_a(conservation("revenus"))
         revenus = Revenu.objects.filter(declare_le__lt=limite_justificatifs).exclude(
             justificatif=""
         )
         compte["justificatifs"] = revenus.count()
         transactions = TransactionEnLigne.objects.filter(
-            cree_le__lt=_il_y_a(conservation("pieces_comptables"))
+            cree_le__lt=_il_y_a(conservation("factures"))
         )
         compte["transactions_en_ligne"] = transactions.count()
         limite_historique = _il_y_a(conservation("historique"))
@@ -428,6 +429,15 @@ def purger(simulation: bool = False) -> dict[str, int]:
             if hasattr(m, "history") and hasattr(m.history, "filter")
         ]
         compte["historique"] = sum(h.count() for h in historiques)
+        # Health information of children whose last enrolment ended long ago.
+        limite_sante = _il_y_a(conservation("sante")).date()
+        sante = (
+            Enfant.objects.annotate(fin=Max("inscriptions__date_fin"))
+            .filter(Q(fin__lt=limite_sante) | Q(fin__isnull=True, cree_le__lt=limite_sante))
+            .filter(Q(pai=True) | ~Q(allergies="") | ~Q(notes_sante="") | ~Q(medecin_traitant=""))
+        )
+        enfants_sante = list(sante.values_list("pk", flat=True))
+        compte["fiches_sante"] = len(enfants_sante)
         inactifs = list(foyers_inactifs())
         compte["foyers_inactifs"] = len(inactifs)
         orphelins = fichiers_orphelins()
@@ -447,6 +457,15 @@ def purger(simulation: bool = False) -> dict[str, int]:
             historique.delete()
         for chemin in orphelins:
             _supprimer_fichier(chemin)
+        vides = {"allergies": "", "pai": False, "notes_sante": "", "medecin_traitant": ""}
+        Enfant.objects.filter(pk__in=enfants_sante).update(**vides)
+        historiser(
+            Enfant.objects.filter(pk__in=enfants_sante), raison="Durée de conservation échue"
+        )
+        # Old values of health fields must not outlive the fields in the audit trail.
+        Enfant.history.filter(id__in=enfants_sante).exclude(
+            history_change_reason="Durée de conservation échue"
+        ).update(**vides)
     # One household at a time: a refusal (unpaid debt) leaves the others to go on.
     compte["foyers_anonymises"] = 0
     for famille in inactifs:

@@ -128,8 +128,8 @@ def test_there_is_only_one_row(db):
 
 
 def test_personal_data_page_lists_what_is_kept_and_for_how_long(client, db, settings):
-    settings.PORTAIL_DUREES_CONSERVATION = {
-        **settings.PORTAIL_DUREES_CONSERVATION,
+    settings.PORTAIL_CONSERVATION = {
+        **settings.PORTAIL_CONSERVATION,
         "sante": 18,
         "factures": 120,
     }

@@ -183,6 +183,7 @@ class TestRetention:
         )
         nom = revenu.justificatif.name
         enfant = creer_enfant(parent.famille, "Léa")
+        voisin = creer_enfant(etranger.famille, "Noé", allergies="Arachide")
         with time_machine.travel(datetime.datetime(2029, 12, 1, 10), tick=False):
             # The stranger's household was used recently; the parent's never again.
             etranger.user.last_login = datetime.datetime(2029, 11, 1, tzinfo=datetime.UTC)
@@ -201,6 +202,9 @@ class TestRetention:
         assert not default_storage.exists(nom)
         enfant.refresh_from_db()
         assert enfant.prenom == "Enfant 1"  # the inactive household was anonymised
+        voisin.refresh_from_db()
+        assert (voisin.prenom, voisin.allergies) == ("Noé", "")  # health data expired
+        assert not Enfant.history.filter(id=voisin.pk, allergies="Arachide").exists()
         etranger.refresh_from_db()
         assert etranger.nom == "Autre"
         assert "1 foyers inactifs anonymisés" in sortie.getvalue()

@@ -11,6 +11,7 @@ LIBELLES = {
     "historique": "lignes d'historique supprimées",
     "foyers_inactifs": "foyers inactifs trouvés",
     "foyers_anonymises": "foyers inactifs anonymisés",
+    "fiches_sante": "fiches santé d'enfants sans inscription effacées",
     "fichiers_orphelins": "fichiers déposés sans demande supprimés",
 }
 
