@@ -201,8 +201,32 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (proofs, documents): the local disk by default; with several servers,
+# an S3-compatible bucket every server sees (STOCKAGE=s3, django-storages, `pip install
+# '.[s3]'`). The bucket stays private: files are served through the portal's own checks.
+_stockage = os.environ.get("STOCKAGE", "local")
+if _stockage == "local":
+    _stockage_defaut = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif _stockage == "s3":
+    _stockage_defaut = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID", ""),
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if not _stockage_defaut["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("STOCKAGE=s3 demande S3_BUCKET (nom du compartiment).")
+else:
+    raise ImproperlyConfigured(f"STOCKAGE doit valoir local ou s3, pas {_stockage!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _stockage_defaut,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -274,7 +298,10 @@ MFA_TOTP_ISSUER = f"Portail Famille — {PORTAIL_COMMUNE}"
 MFA_ADAPTER = "comptes.adapter.MFAAdapter"
 
 # Rate limits and the verification page counters live in the cache: with several
-# processes, use a shared one (CACHE=database, then `manage.py createcachetable`).
+# processes, use a shared one (CACHE=database, then `manage.py createcachetable`), the
+# production setting. A per-process cache would multiply every limit by the number of
+# processes: refused when gunicorn is told to start several (WEB_CONCURRENCY), and
+# `check --deploy` warns about it otherwise (portail.W002).
 _cache = os.environ.get("CACHE", "local")
 if _cache == "database":
     CACHES = {
@@ -285,20 +312,35 @@ if _cache == "database":
     }
 elif _cache != "local":
     raise ImproperlyConfigured(f"CACHE doit valoir local ou database, pas {_cache!r}.")
+elif env_int("WEB_CONCURRENCY", 1) > 1 and not DEBUG:
+    raise ImproperlyConfigured(
+        "Plusieurs processus (WEB_CONCURRENCY) avec un cache local : chacun compterait ses "
+        "propres tentatives de connexion. Indiquez CACHE=database (puis "
+        "`manage.py createcachetable`)."
+    )
+CACHE_PARTAGE = _cache == "database"
 
-# How long personal data is kept, in months (RGPD). Shown to parents on "Données
-# personnelles" and applied each night by `manage.py purger_donnees`.
+# How long personal data is kept, in months (RGPD): one table, shown to parents on
+# "Données personnelles" and "Mes données", applied each night by `manage.py
+# purger_donnees`. Each one can be set with CONSERVATION_<KEY>_MOIS.
 PORTAIL_CONSERVATION = {
-    # A household nobody signed in to, with no enrolment or invoice, is anonymised.
-    "comptes_inactifs": env_int("CONSERVATION_COMPTES_INACTIFS_MOIS", 36),
-    # Proofs of income (the amounts stay: they justify the prices billed).
-    "justificatifs_revenus": env_int("CONSERVATION_JUSTIFICATIFS_MOIS", 24),
-    # E-mails sent (their text names children and amounts).
-    "courriels": env_int("CONSERVATION_COURRIELS_MOIS", 12),
-    # Who changed what (audit trail).
-    "historique": env_int("CONSERVATION_HISTORIQUE_MOIS", 60),
-    # Invoices, credit notes and payments: public accounting records (10 years).
-    "pieces_comptables": env_int("CONSERVATION_PIECES_COMPTABLES_MOIS", 120),
+    cle: env_int(f"CONSERVATION_{cle.upper()}_MOIS", defaut)
+    for cle, defaut in {
+        # A household with no enrolment, sign-in or invoice for that long is anonymised.
+        "famille": 36,
+        # Health information of a child whose last enrolment ended that long ago.
+        "sante": 12,
+        # Proofs of income after their upload (the amounts stay with the invoices).
+        "revenus": 36,
+        # Invoices, credit notes, payments: public accounting records.
+        "factures": 120,
+        # Connection and security logs (kept by the operator's log rotation).
+        "journaux": 12,
+        # E-mails sent (their text names children and amounts).
+        "courriels": 12,
+        # Who changed what (audit trail).
+        "historique": 60,
+    }.items()
 }
 
 # Audit trail: staff read it on each admin page's "Historique"; restoring an old version
@@ -333,6 +375,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # starts one beside the demo server). No request sends e-mail itself. On Django 6 this
 # becomes django.tasks with the same backend.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# /sante/?worker=1 fails when no worker (`manage.py worker`) was seen for this long.
+PORTAIL_SANTE_WORKER_MINUTES = env_int("PORTAIL_SANTE_WORKER_MINUTES", 5)
 
 # --- online payment (eopayment) ------------------------------------------------
 # Backend name and its options as JSON, per town. A payment is recorded only from an
@@ -408,6 +452,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # The load balancer probes each server directly, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
@@ -416,16 +462,6 @@ if not DEBUG:
 if TESTING:
     SECURE_SSL_REDIRECT = False
 
-# --- personal data (RGPD) ---------------------------------------------------------
-# Retention periods in months, shown on the "Données personnelles" page; the retention job
-# reads the same numbers. Each counts from the end of what the data served (see the page).
-PORTAIL_DUREES_CONSERVATION = {
-    "famille": 36,  # household, guardians, children: after their last enrolment ends
-    "sante": 12,  # fiche sanitaire: after the child's last enrolment ends
-    "revenus": 36,  # incomes, quotient, proofs: after the year they apply to
-    "factures": 120,  # invoices, payments, bookings billed: public accounting, 10 years
-    "journaux": 12,  # connection and security logs
-}
 
 LOGGING = {
     "version": 1,
