@@ -27,6 +27,8 @@ class InscriptionForm(JetonMixin, forms.Form):
             )
         self.helper = FormHelper()
         self.helper.form_tag = False
+        # Made after JetonMixin ran: the hidden one-time token must be rendered all the same.
+        self.helper.render_hidden_fields = True
         self.helper.layout = Layout(
             Div(
                 Div("date_debut", css_class="col-sm-6"),
