@@ -63,9 +63,8 @@ class AuditAdmin(SimpleHistoryAdmin):
             }
             for titre, historique in self.historiques_lies(obj)
         ]
-        return super().history_view(
-            request, object_id, {"historiques_lies": lies, **(extra_context or {})}
-        )
+        contexte = {"historiques_lies": lies, "title": f"Historique : {obj}"}
+        return super().history_view(request, object_id, {**contexte, **(extra_context or {})})
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """An old version as a read-only list of its values (never a form to save)."""

@@ -13,6 +13,7 @@ on the "Données personnelles" page: one source for what we say and what we do.
 """
 
 import datetime
+import json
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,7 +46,16 @@ logger = logging.getLogger(__name__)
 
 MOTIF_ANONYMISATION = "Anonymisation (RGPD)"
 # Fields never shown in an export: secrets, binary documents, internal bookkeeping.
-EXCLUS = {"password", "pdf", "jeton", "en_cours_depuis", "corps", "donnees", "snapshot"}
+EXCLUS = {
+    "password",
+    "pdf",
+    "jeton",
+    "en_cours_depuis",
+    "prochain_essai",
+    "derniere_erreur",
+    "corps",
+    "snapshot",
+}
 
 
 class RgpdError(DomainError):
@@ -64,7 +74,8 @@ def _il_y_a(mois: int) -> datetime.datetime:
 # --- export --------------------------------------------------------------------------
 
 
-def _valeur(objet, champ) -> object:
+def _valeur(objet, champ, lisible: bool) -> object:
+    """The JSON value (ISO dates, "12.50"), or, for the PDF, as a person reads it."""
     if champ.choices:
         return getattr(objet, f"get_{champ.name}_display")()
     valeur = getattr(objet, champ.attname if champ.is_relation else champ.name)
@@ -72,17 +83,27 @@ def _valeur(objet, champ) -> object:
         cible = getattr(objet, champ.name, None)
         return str(cible) if cible is not None else None
     if isinstance(valeur, datetime.datetime):
-        return timezone.localtime(valeur).isoformat(timespec="minutes")
+        local = timezone.localtime(valeur)
+        return f"{local:%d/%m/%Y à %H:%M}" if lisible else local.isoformat(timespec="minutes")
     if isinstance(valeur, datetime.date):
-        return valeur.isoformat()
+        return f"{valeur:%d/%m/%Y}" if lisible else valeur.isoformat()
     if isinstance(valeur, Decimal):
-        return str(valeur)
+        return str(valeur).replace(".", ",") if lisible else str(valeur)
+    if lisible and isinstance(valeur, dict | list):
+        return json.dumps(valeur, ensure_ascii=False) if valeur else ""
     if isinstance(champ, models.FileField):
         return valeur.name.rsplit("/", 1)[-1] if valeur else ""
     return valeur
 
 
-def _section(titre: str, queryset, exclure=()) -> dict:
+def _libelle(champ) -> str:
+    # A relation named after its model ("user", "activite") reads as the model's name.
+    if champ.is_relation and champ.verbose_name == champ.name.replace("_", " "):
+        return str(champ.related_model._meta.verbose_name)
+    return str(champ.verbose_name)
+
+
+def _section_de(titre: str, queryset, exclure=(), lisible: bool = False) -> dict:
     modele = queryset.model
     champs = [
         f
@@ -93,16 +114,20 @@ def _section(titre: str, queryset, exclure=()) -> dict:
     objets = queryset.select_related(*relations) if relations else queryset
     return {
         "titre": titre,
-        "colonnes": [{"nom": f.name, "libelle": str(f.verbose_name)} for f in champs],
-        "elements": [{f.name: _valeur(o, f) for f in champs} for o in objets],
+        "colonnes": [{"nom": f.name, "libelle": _libelle(f)} for f in champs],
+        "elements": [{f.name: _valeur(o, f, lisible) for f in champs} for o in objets],
     }
 
 
-def donnees_du_foyer(famille: Famille) -> dict:
+def donnees_du_foyer(famille: Famille, lisible: bool = False) -> dict:
     """Everything the portal holds about a household (one query per section)."""
     responsables = Responsable.objects.filter(famille=famille)
     enfants = Enfant.objects.for_famille(famille).distinct()
     emails = list(responsables.values_list("user__email", flat=True))
+
+    def _section(titre, queryset, exclure=()):
+        return _section_de(titre, queryset, exclure, lisible)
+
     sections = [
         _section("Foyer", Famille.objects.filter(pk=famille.pk)),
         _section("Responsables légaux", responsables),
@@ -136,7 +161,11 @@ def donnees_du_foyer(famille: Famille) -> dict:
     ]
     return {
         "commune": settings.PORTAIL_COMMUNE,
-        "genere_le": timezone.localtime().isoformat(timespec="minutes"),
+        "genere_le": (
+            f"{timezone.localtime():%d/%m/%Y à %H:%M}"
+            if lisible
+            else timezone.localtime().isoformat(timespec="minutes")
+        ),
         "foyer": famille.nom,
         "sections": sections,
     }
@@ -146,7 +175,9 @@ def pdf_du_foyer(famille: Famille) -> bytes:
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
-    html = render_to_string("pdf/mes_donnees.html", {"donnees": donnees_du_foyer(famille)})
+    html = render_to_string(
+        "pdf/mes_donnees.html", {"donnees": donnees_du_foyer(famille, lisible=True)}
+    )
     return HTML(string=html).write_pdf()
 
 
@@ -260,8 +291,10 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
         Rattachement.objects.filter(famille=famille, enfant_id__in=ailleurs).delete()
         bilan.enfants_detaches = len(ailleurs)
         personnes = PersonneAutorisee.objects.filter(enfant__in=seuls)
-        _purger_historique(PersonneAutorisee, personnes.values_list("pk", flat=True))
+        ids_personnes = list(personnes.values_list("pk", flat=True))
         personnes.delete()
+        # After the delete: its own history rows hold the names and phones too.
+        _purger_historique(PersonneAutorisee, ids_personnes)
         _purger_historique(Enfant, [e.pk for e in seuls])
         for numero, enfant in enumerate(seuls, start=1):
             _anonymiser(
@@ -320,11 +353,31 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
             transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
             bilan.fichiers_supprimes += 1
 
+        nom_anonyme = f"Foyer anonymisé n° {famille.pk}"
+        # Attestations already issued: the public check no longer names the child.
+        for attestation in Attestation.objects.filter(inscription__famille=famille):
+            naissance = attestation.contenu.get("date_naissance", "")
+            attestation.contenu = {
+                **attestation.contenu,
+                "enfant": "données effacées à la demande de la famille",
+                "date_naissance": f"{naissance[:4]}-01-01" if naissance else "",
+                "famille": nom_anonyme,
+                "efface": True,
+            }
+            attestation.pdf = None
+            attestation.save(update_fields=["contenu", "pdf"])
+        # The admin's own log names the objects it touched.
+        _renommer_dans_le_journal(Famille, [famille.pk], nom_anonyme)
+        for enfant in seuls:
+            _renommer_dans_le_journal(Enfant, [enfant.pk], str(enfant))
+        for responsable in responsables:
+            _renommer_dans_le_journal(Responsable, [responsable.pk], str(responsable))
+            _renommer_dans_le_journal(User, [responsable.user_id], responsable.user.email)
         _purger_historique(Famille, [famille.pk])
         _anonymiser(
             famille,
             {
-                "nom": f"Foyer anonymisé n° {famille.pk}",
+                "nom": nom_anonyme,
                 "adresse": "",
                 "complement_adresse": "",
                 "code_postal": "",
@@ -335,6 +388,16 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
         )
     logger.info("Foyer %s anonymisé (%s)", famille.pk, bilan)
     return bilan
+
+
+def _renommer_dans_le_journal(modele, ids, libelle: str) -> None:
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(modele),
+        object_id__in=[str(i) for i in ids],
+    ).update(object_repr=libelle[:200])
 
 
 def _supprimer_fichier(nom: str) -> None:

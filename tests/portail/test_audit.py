@@ -80,6 +80,7 @@ def test_staff_read_who_changed_what_on_the_admin_history_page(
     page = client.get(reverse("admin:familles_enfant_history", args=[enfant.pk]))
     html = page.content.decode()
     assert page.status_code == 200
+    assert f"Historique : {enfant}" in html
     assert "parent@example.org (famille)" in html
     assert "Arachide" in html
     assert "Personnes autorisées" in html  # inline changes are on the same page

@@ -77,6 +77,8 @@ def test_the_readable_export_is_a_pdf_with_the_childs_file(client_parent, parent
     assert response["Content-Type"] == "application/pdf"
     texte = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "Léa" in texte and "Arachide" in texte
+    assert "04/05/2018" in texte  # dates as people write them, not ISO
+    assert "T10:00" not in texte
 
 
 def test_the_closure_request_needs_a_confirmation_and_is_made_once(client_parent, parent):
@@ -113,6 +115,12 @@ def test_accepting_a_closure_erases_what_the_law_allows_and_keeps_invoices(
     reservations.reserver(inscription, [D(2026, 12, 3)])
     finances.declarer_revenus(parent, 2025, "30000", SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"))
     ancien_email = parent.user.email
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    from inscriptions import services as inscriptions_services
+
+    attestation = inscriptions_services.emettre_attestation(inscription, agent)
+    LogEntry.objects.log_actions(agent.pk, [parent.famille], CHANGE, change_message="[]")
 
     portail_services.accepter_demande(_cloture(parent).pk, agent)
 
@@ -129,6 +137,14 @@ def test_accepting_a_closure_erases_what_the_law_allows_and_keeps_invoices(
     # The audit trail no longer holds the old values.
     assert not Enfant.history.filter(prenom="Léa").exists()
     assert not Responsable.history.filter(nom="Martin").exists()
+    assert not PersonneAutorisee.history.exists()  # its deletion rows held the names too
+    assert not LogEntry.objects.filter(object_repr__contains="Martin").exists()
+    # An attestation already issued no longer names the child on the public check.
+    verification = client.get(
+        reverse("verifier"),
+        {"numero": attestation.numero, "code": attestation.code_verification},
+    ).content.decode()
+    assert "Attestation authentique" in verification and "Léa" not in verification
     # Coming days are given back; the invoice and its payment stay as issued.
     assert not Reservation.objects.filter(date=D(2026, 12, 3)).actives().exists()
     facture.refresh_from_db()
