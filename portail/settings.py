@@ -264,6 +264,9 @@ ACCOUNT_MAX_EMAIL_ADDRESSES = 1
 # for both pages, so the password reset form is replaced to answer the same for known
 # and unknown addresses (comptes.connexion.MotDePasseOublieForm).
 ACCOUNT_PREVENT_ENUMERATION = False
+# A reset asked for an address nobody uses sends nothing: the portal must not be a way to
+# mail strangers (the page says "si un compte existe…" for every address).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_SIGNUP_FORM_CLASS = None
 ACCOUNT_FORMS = {
     "signup": "familles.forms.SignupForm",
