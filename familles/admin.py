@@ -198,6 +198,26 @@ class FamilleAdmin(AuditAdmin):
     def has_facturer_permission(self, request):
         return request.user.has_perm("comptes.add_facture")
 
+    # What the household pays: the tariff (hors commune) and the quotient's parts.
+    CHAMPS_TARIF = (
+        "regime",
+        "numero_allocataire",
+        "nombre_enfants_a_charge",
+        "nombre_enfants_handicapes",
+        "hors_commune",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only the money roles set them (Gestionnaire; a Régisseur who can also edit
+        # households): the reception desk sees them but cannot change what a family
+        # pays. A read-only field is not in the form, so a forged POST is ignored.
+        lecture = super().get_readonly_fields(request, obj)
+        if request.user.has_perm("comptes.add_quotientfamilial") or request.user.has_perm(
+            "comptes.change_quotientfamilial"
+        ):
+            return lecture
+        return [*lecture, *self.CHAMPS_TARIF]
+
     fieldsets = (
         (None, {"fields": ("nom",)}),
         (

@@ -107,10 +107,14 @@ class SignupForm(AllauthSignupForm):
     adresse = forms.CharField(
         label="Adresse",
         max_length=250,
+        validators=[valider_une_ligne],
         widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
     complement_adresse = forms.CharField(
-        label="Complément d'adresse", max_length=250, required=False
+        label="Complément d'adresse",
+        max_length=250,
+        required=False,
+        validators=[valider_une_ligne],
     )
     code_postal = forms.CharField(
         label="Code postal",
@@ -121,6 +125,7 @@ class SignupForm(AllauthSignupForm):
     ville = forms.CharField(
         label="Commune",
         max_length=150,
+        validators=[valider_une_ligne],
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     telephone_mobile = TelephoneField(label="Téléphone portable")

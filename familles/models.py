@@ -16,14 +16,20 @@ class Famille(models.Model):
         AUTRE = "autre", "Autre régime"
 
     nom = models.CharField("nom de la famille", max_length=150, validators=[valider_une_ligne])
-    adresse = models.CharField("adresse", max_length=250, blank=True)
-    complement_adresse = models.CharField("complément d'adresse", max_length=250, blank=True)
+    adresse = models.CharField(
+        "adresse", max_length=250, blank=True, validators=[valider_une_ligne]
+    )
+    complement_adresse = models.CharField(
+        "complément d'adresse", max_length=250, blank=True, validators=[valider_une_ligne]
+    )
     code_postal = models.CharField(
         "code postal", max_length=5, blank=True, validators=[valider_code_postal]
     )
-    ville = models.CharField("commune", max_length=150, blank=True)
+    ville = models.CharField("commune", max_length=150, blank=True, validators=[valider_une_ligne])
     regime = models.CharField("régime", max_length=8, choices=Regime, default=Regime.CAF)
-    numero_allocataire = models.CharField("n° d'allocataire CAF/MSA", max_length=20, blank=True)
+    numero_allocataire = models.CharField(
+        "n° d'allocataire CAF/MSA", max_length=20, blank=True, validators=[valider_une_ligne]
+    )
     nombre_enfants_a_charge = models.PositiveSmallIntegerField("enfants à charge", default=0)
     nombre_enfants_handicapes = models.PositiveSmallIntegerField(
         "dont enfants en situation de handicap", default=0
@@ -61,10 +67,12 @@ class Responsable(models.Model):
     civilite = models.CharField("civilité", max_length=3, choices=Civilite)
     nom = models.CharField("nom", max_length=150, validators=[valider_une_ligne])
     prenom = models.CharField("prénom", max_length=150, validators=[valider_une_ligne])
-    adresse = models.CharField("adresse", max_length=250)
-    complement_adresse = models.CharField("complément d'adresse", max_length=250, blank=True)
+    adresse = models.CharField("adresse", max_length=250, validators=[valider_une_ligne])
+    complement_adresse = models.CharField(
+        "complément d'adresse", max_length=250, blank=True, validators=[valider_une_ligne]
+    )
     code_postal = models.CharField("code postal", max_length=5, validators=[valider_code_postal])
-    ville = models.CharField("commune", max_length=150)
+    ville = models.CharField("commune", max_length=150, validators=[valider_une_ligne])
     telephone_mobile = models.CharField(
         "téléphone portable", max_length=20, blank=True, validators=[valider_telephone]
     )
@@ -74,8 +82,12 @@ class Responsable(models.Model):
     telephone_travail = models.CharField(
         "téléphone professionnel", max_length=20, blank=True, validators=[valider_telephone]
     )
-    profession = models.CharField("profession", max_length=150, blank=True)
-    employeur = models.CharField("employeur", max_length=150, blank=True)
+    profession = models.CharField(
+        "profession", max_length=150, blank=True, validators=[valider_une_ligne]
+    )
+    employeur = models.CharField(
+        "employeur", max_length=150, blank=True, validators=[valider_une_ligne]
+    )
 
     # Fields a parent may ask to change (the e-mail is not one of them).
     CHAMPS_COORDONNEES = (
@@ -141,7 +153,7 @@ class Enfant(models.Model):
     prenom = models.CharField("prénom", max_length=150, validators=[valider_une_ligne])
     sexe = models.CharField("sexe", max_length=1, choices=Sexe)
     date_naissance = models.DateField("date de naissance")
-    ecole = models.CharField("école", max_length=150, blank=True)
+    ecole = models.CharField("école", max_length=150, blank=True, validators=[valider_une_ligne])
     classe = models.CharField("classe", max_length=8, choices=Classe, blank=True, default="")
     allergies = models.TextField(
         "allergies", blank=True, help_text="Aliments ou médicaments, et la conduite à tenir."
@@ -156,7 +168,9 @@ class Enfant(models.Model):
         blank=True,
         help_text="Traitement, régime alimentaire, handicap… ce que l'équipe doit savoir.",
     )
-    medecin_traitant = models.CharField("médecin traitant", max_length=150, blank=True)
+    medecin_traitant = models.CharField(
+        "médecin traitant", max_length=150, blank=True, validators=[valider_une_ligne]
+    )
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
 
