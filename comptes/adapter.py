@@ -26,7 +26,10 @@ class AccountAdapter(DefaultAccountAdapter):
         message = self.render_mail(
             template_prefix, email, {"email": email, "current_site": site, **context}
         )
-        queue_raw(email, message.subject, message.body)
+        # A key or code is a sign-in secret (password reset, e-mail confirmation, login
+        # code): whoever reads it takes the account, so staff must not see it.
+        confidentiel = "key" in context or "code" in context
+        queue_raw(email, message.subject, message.body, confidentiel=confidentiel)
 
     def get_login_redirect_url(self, request) -> str:
         # Staff without a household of their own land in the administration.

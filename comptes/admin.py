@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 
 from comptes import outbox, services
 from comptes.admin_historique import AuditAdmin
@@ -73,6 +74,31 @@ class UserAdmin(AuditAdmin, DjangoUserAdmin):
     )
 
     DROITS = ("is_staff", "is_superuser", "groups", "user_permissions")
+    # The roles (portail/roles.py; comptes does not import portail) an Administrateur may
+    # give or take away: none holds more than the service's daily work. Gestionnaire and
+    # Administrateur, like any other group, are given or removed by a superuser only,
+    # else an Administrateur would make itself a Gestionnaire through a second account.
+    ROLES_DELEGABLES = ("Agent d'accueil", "Régisseur", "Direction de site")
+    ROLE_RESERVE = (
+        "Seul un superutilisateur peut donner ou retirer les rôles Gestionnaire et "
+        "Administrateur : un administrateur donne seulement les rôles Agent d'accueil, "
+        "Régisseur ou Direction de site."
+    )
+
+    def _roles_reserves(self, request, obj) -> bool:
+        """obj holds a role the requesting user may not give: out of their reach."""
+        return (
+            obj is not None
+            and not request.user.is_superuser
+            and obj.groups.exclude(name__in=self.ROLES_DELEGABLES).exists()
+        )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            # A forged POST with another group's id is refused by the field itself.
+            kwargs["queryset"] = Group.objects.filter(name__in=self.ROLES_DELEGABLES)
+            kwargs["error_messages"] = {"invalid_choice": self.ROLE_RESERVE}
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         # Only a superuser grants every right. An Administrateur ("attribuer_roles") gives
@@ -86,15 +112,31 @@ class UserAdmin(AuditAdmin, DjangoUserAdmin):
         return [*lecture, *self.DROITS]
 
     def has_change_permission(self, request, obj=None):
-        # A superuser's account (e-mail, password) is out of reach of everyone else.
+        # A superuser's account (e-mail, password) is out of reach of everyone else, and
+        # so is the account of a Gestionnaire or Administrateur for a non-superuser.
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        if self._roles_reserves(request, obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
+        if self._roles_reserves(request, obj):
+            return False
         return super().has_delete_permission(request, obj)
+
+    def save_related(self, request, form, formsets, change):
+        # Second lock behind the form's choices: nothing but a delegable role is saved.
+        groupes = form.cleaned_data.get("groups")
+        if (
+            not request.user.is_superuser
+            and groupes is not None
+            and groupes.exclude(name__in=self.ROLES_DELEGABLES).exists()
+        ):
+            raise PermissionDenied(self.ROLE_RESERVE)
+        super().save_related(request, form, formsets, change)
 
     def save_model(self, request, obj, form, change):
         if change and "email" in form.changed_data:
@@ -151,8 +193,17 @@ class CourrielAdmin(admin.ModelAdmin):
     ]
     list_filter = ["statut"]
     search_fields = ["destinataire", "sujet"]
-    readonly_fields = [f.name for f in Courriel._meta.fields]
+    # The body is shown through message(), which hides a confidential one.
+    exclude = ["corps"]
+    readonly_fields = [f.name if f.name != "corps" else "message" for f in Courriel._meta.fields]
     actions = [renvoyer, annuler_envoi]
+
+    @admin.display(description="message")
+    def message(self, obj):
+        # A reset or invitation link would let any staff member sign in as the parent.
+        if obj.confidentiel:
+            return "Contenu masqué : ce message contient un lien de connexion personnel."
+        return obj.corps
 
     def has_add_permission(self, request):
         return False

@@ -46,8 +46,8 @@ def _rendre(template: str, context: dict) -> tuple[str, str]:
     return f"[{settings.PORTAIL_COMMUNE}] {subject.strip()}", body.strip() + "\n"
 
 
-def queue_email(to: str, template: str, context: dict) -> Courriel:
-    return queue_raw(to, *_rendre(template, context))
+def queue_email(to: str, template: str, context: dict, *, confidentiel: bool = False) -> Courriel:
+    return queue_raw(to, *_rendre(template, context), confidentiel=confidentiel)
 
 
 def _une_ligne(sujet: str) -> str:
@@ -55,8 +55,12 @@ def _une_ligne(sujet: str) -> str:
     return " ".join(sujet.split())[:250]
 
 
-def queue_raw(to: str, subject: str, body: str) -> Courriel:
-    courriel = Courriel.objects.create(destinataire=to, sujet=_une_ligne(subject), corps=body)
+def queue_raw(to: str, subject: str, body: str, *, confidentiel: bool = False) -> Courriel:
+    """`confidentiel`: the body holds a sign-in secret (reset or invitation link, code);
+    staff never see it and it is blanked once sent."""
+    courriel = Courriel.objects.create(
+        destinataire=to, sujet=_une_ligne(subject), corps=body, confidentiel=confidentiel
+    )
     tasks.apres_commit(tasks.envoyer_courriel, courriel.pk)
     return courriel
 
@@ -111,6 +115,8 @@ def envoyer(pk: int) -> bool | None:
     except Exception as exc:  # any transport error: the row keeps it for the next attempt
         _echec(courriel, exc)
         return False
+    # A sent link must not stay readable in the database (admin, backups).
+    corps = {"corps": ""} if courriel.confidentiel else {}
     Courriel.objects.filter(pk=pk).update(
         statut=Courriel.Statut.ENVOYE,
         envoye_le=timezone.now(),
@@ -118,6 +124,7 @@ def envoyer(pk: int) -> bool | None:
         derniere_erreur="",
         prochain_essai=None,
         en_cours_depuis=None,
+        **corps,
     )
     return True
 

@@ -103,6 +103,9 @@ class Courriel(models.Model):
     )
     # Set while one process sends it, so that two workers never both do.
     en_cours_depuis = models.DateTimeField("envoi en cours depuis", null=True, blank=True)
+    # It carries a sign-in secret (password reset, invitation, e-mail confirmation):
+    # never shown in the administration, and its body is blanked once sent.
+    confidentiel = models.BooleanField("contient un lien de connexion", default=False)
 
     class Meta:
         verbose_name = "courriel"

@@ -73,4 +73,5 @@ def envoyer_invitation(user: User) -> None:
             "lien": lien_invitation(user),
             "jours": settings.PASSWORD_RESET_TIMEOUT // 86400,
         },
+        confidentiel=True,
     )
