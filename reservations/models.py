@@ -24,6 +24,11 @@ class ModeDelai(models.TextChoices):
     HEBDO = "hebdo", "Tel jour à HH:MM de la semaine précédente"
 
 
+class ModeOuverture(models.TextChoices):
+    PREMIER_ARRIVE = "premier_arrive", "Premier arrivé, premier servi"
+    TIRAGE = "tirage", "Tirage au sort (ouvertures ci-dessous)"
+
+
 class ParametresReservation(models.Model):
     """How an activity opens and what the manager allows: one row per activity."""
 
@@ -82,6 +87,14 @@ class ParametresReservation(models.Model):
         "réservations validées par le service",
         default=False,
         help_text="Chaque réservation devient une demande à traiter.",
+    )
+    mode_ouverture = models.CharField(
+        "mode d'ouverture",
+        max_length=14,
+        choices=ModeOuverture,
+        default=ModeOuverture.PREMIER_ARRIVE,
+        help_text="Tirage au sort : les demandes faites pendant une fenêtre d'ouverture "
+        "sont tirées au sort à sa clôture (voir « Ouvertures par tirage au sort »).",
     )
 
     history = HistoricalRecords()
@@ -194,12 +207,15 @@ class Reservation(models.Model):
         PRESENT = "present", "Présent"
         ABSENT = "absent", "Absent"
         ABSENCE_JUSTIFIEE = "absence_justifiee", "Absence justifiée"
+        # Asked during an opening by lottery: holds no place until the draw decides.
+        TIRAGE = "tirage", "Demande pour le tirage au sort"
 
     class Source(models.TextChoices):
         CALENDRIER = "calendrier", "Calendrier"
         SEMAINE_TYPE = "semaine_type", "Semaine type"
         SERVICE = "service", "Service"
         LISTE_ATTENTE = "liste_attente", "Liste d'attente"
+        TIRAGE = "tirage", "Tirage au sort"
 
     ETATS_OCCUPANT_UNE_PLACE = [
         Etat.RESERVEE,
@@ -318,3 +334,59 @@ class FluxCalendrier(models.Model):
 
     def __str__(self) -> str:
         return f"Agenda — {self.famille}"
+
+
+class Tirage(models.Model):
+    """An opening by lottery: the requests for the days `premier_jour`..`dernier_jour`
+    made between `ouverture` and `cloture` are drawn at the close (reservations/tirage.py).
+    The seed and the drawn order are kept so that staff can re-run the draw."""
+
+    activite = models.ForeignKey(Activite, on_delete=models.CASCADE, related_name="tirages")
+    premier_jour = models.DateField("jours concernés : du")
+    dernier_jour = models.DateField("au")
+    ouverture = models.DateTimeField("demandes à partir du")
+    cloture = models.DateTimeField(
+        "tirage au sort le", help_text="Fin des demandes ; le tirage a lieu à cette heure."
+    )
+    graine = models.CharField("graine", max_length=64, blank=True, editable=False)
+    # Households taking part (sorted ids) and the same ids in drawn order.
+    participants = models.JSONField("familles participantes", default=list, editable=False)
+    ordre = models.JSONField("ordre tiré", default=list, editable=False)
+    # The draw's inputs (requests, places per day) and what it decided, request by
+    # request (see tirage.repartir): kept as drawn, for the "vérifier" page.
+    resultats = models.JSONField("résultats", default=dict, editable=False)
+    tire_le = models.DateTimeField("tiré le", null=True, blank=True, editable=False)
+    tire_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="tiré par",
+    )
+    tache = models.CharField("tâche", max_length=64, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "ouverture par tirage au sort"
+        verbose_name_plural = "ouvertures par tirage au sort"
+        ordering = ["-cloture"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(premier_jour__lte=models.F("dernier_jour")),
+                name="tirage_jours_ordonnes",
+                violation_error_message="Le dernier jour doit suivre le premier.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ouverture__lt=models.F("cloture")),
+                name="tirage_fenetre_ordonnee",
+                violation_error_message="Le tirage doit avoir lieu après l'ouverture des demandes.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.activite.nom} — du {self.premier_jour:%d/%m/%Y} au {self.dernier_jour:%d/%m/%Y}"
+        )
