@@ -35,3 +35,21 @@ def nombre_de_proxys(app_configs, **kwargs):
             id="portail.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def cache_partage(app_configs, **kwargs):
+    """Login rate limits count in the cache: a per-process one multiplies them."""
+    if settings.DEBUG or settings.CACHE_PARTAGE:
+        return []
+    return [
+        checks.Warning(
+            "Le cache est local à chaque processus (CACHE=local).",
+            hint=(
+                "En production, CACHE=database puis `manage.py createcachetable` : sinon "
+                "chaque processus gunicorn et chaque serveur compte ses propres tentatives "
+                "de connexion, et la limite est multipliée d'autant."
+            ),
+            id="portail.W002",
+        )
+    ]

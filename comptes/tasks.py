@@ -43,3 +43,11 @@ def facturer(pk: int) -> str | None:
     from comptes.services import facturation
 
     return facturation.executer(pk)
+
+
+@task()
+def notifier_factures(pks: list[int]) -> int:
+    """The e-mails of a batch of new invoices (queued by the invoicing run)."""
+    from comptes.services import finances
+
+    return finances.notifier_factures(pks)

@@ -7,7 +7,11 @@ from comptes.services import finances
 
 
 class Command(BaseCommand):
-    help = "Facture un mois terminé pour toutes les familles (ou --famille ID …)."
+    help = (
+        "Facture un mois terminé pour toutes les familles (ou --famille ID …), tout de suite "
+        "dans ce processus (hors de tout serveur web) ; l'administration, elle, confie la "
+        "facturation au worker."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("mois", help="mois à facturer, AAAA-MM (par exemple 2026-10)")
@@ -29,7 +33,7 @@ class Command(BaseCommand):
 
         choix = Famille.objects.filter(pk__in=familles) if familles else None
         try:
-            bilan = finances.facturer_mois(debut, familles=choix)
+            bilan = finances.facturer_mois(debut, familles=choix, progression=self._progression)
         except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(
@@ -37,3 +41,7 @@ class Command(BaseCommand):
         )
         for activite in bilan["activites_sans_tarif"]:
             self.stdout.write(f"Pas de tarif : {activite} (jours non facturés).")
+
+    def _progression(self, traitees: int, a_traiter: int, bilan: dict) -> None:
+        if traitees:
+            self.stdout.write(f"{traitees}/{a_traiter} familles traitées…")
