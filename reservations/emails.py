@@ -1,15 +1,40 @@
-"""One function per e-mail about bookings (queued, sent after commit)."""
+"""One function per e-mail about bookings: queued in bulk inside the caller's transaction
+(one insert, whatever the number of families), sent by the worker after commit."""
 
-from comptes.outbox import queue_email
+from collections import defaultdict
 
-
-def place_obtenue(reservation) -> None:
-    famille = reservation.inscription.famille
-    for email in famille.responsables.values_list("user__email", flat=True):
-        queue_email(email, "place_obtenue", {"reservation": reservation})
+from comptes.outbox import courriels_differes
+from familles.models import Responsable
 
 
-def jour_ferme(reservation, motif: str) -> None:
-    famille = reservation.inscription.famille
-    for email in famille.responsables.values_list("user__email", flat=True):
-        queue_email(email, "jour_ferme", {"reservation": reservation, "motif": motif})
+def _a_chaque_famille(reservations, template: str, contexte) -> None:
+    """Each booking's household (every guardian) gets the mail: two queries in all."""
+    adresses = defaultdict(list)
+    familles = {r.inscription.famille_id for r in reservations}
+    for famille_id, email in Responsable.objects.filter(famille_id__in=familles).values_list(
+        "famille_id", "user__email"
+    ):
+        adresses[famille_id].append(email)
+    courriels_differes(
+        [
+            (email, template, contexte(r))
+            for r in reservations
+            for email in adresses[r.inscription.famille_id]
+            if email
+        ]
+    )
+
+
+def places_obtenues(reservations) -> None:
+    """Children moved from the waiting list to a place (reservations with enfant,
+    inscription and activite__site loaded)."""
+    if reservations:
+        _a_chaque_famille(reservations, "place_obtenue", lambda r: {"reservation": r})
+
+
+def jours_fermes(reservations, motifs: dict) -> None:
+    """Bookings cancelled because staff closed their day; `motifs`: date -> reason."""
+    if reservations:
+        _a_chaque_famille(
+            reservations, "jour_ferme", lambda r: {"reservation": r, "motif": motifs[r.date]}
+        )

@@ -177,18 +177,43 @@ def _apres_comptage() -> None:
 
 def _verrouiller_journees(activite, jours: list[datetime.date]) -> dict:
     """Lock each day's opening row, in date order so that two bookings never deadlock, and
-    return the rows (places and closures as they stand under the lock). One statement once
-    the days exist; the first booking of a day creates its row, then locks again."""
+    return the rows (places and closures as they stand under the lock): one statement."""
+    jours = sorted(set(jours))
     if not jours:
         return {}
+    if VERROUILLER and connection.vendor == "postgresql":
+        return _creer_et_verrouiller(activite, jours)
+    # SQLite: one writer at a time (IMMEDIATE transactions), no row locks to take.
     journees = _lire_journees(activite, jours)
-    manquantes = [j for j in jours if j not in journees]
-    if manquantes:
+    if len(journees) < len(jours):  # the first booking of a day creates its row
         Journee.objects.bulk_create(
-            [Journee(activite=activite, date=j) for j in manquantes], ignore_conflicts=True
+            [Journee(activite=activite, date=j) for j in jours if j not in journees],
+            ignore_conflicts=True,
         )
         journees = _lire_journees(activite, jours)
     return journees
+
+
+def _creer_et_verrouiller(activite, jours) -> dict:
+    """An upsert that changes nothing on existing rows: it creates the rows a first booking
+    needs and locks every row in date order in one statement. (Locking the existing rows
+    first and then creating the missing ones could deadlock with a booking creating them.)"""
+    table = connection.ops.quote_name(Journee._meta.db_table)
+    valeurs = ", ".join(["(%s, %s, NULL, false, '')"] * len(jours))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (activite_id, date, places, fermee, motif) VALUES {valeurs} "  # noqa: S608 - no user input in the SQL text
+            "ON CONFLICT (activite_id, date) DO UPDATE SET activite_id = EXCLUDED.activite_id "
+            "RETURNING id, date, places, fermee, motif",
+            [v for jour in jours for v in (activite.pk, jour)],
+        )
+        lignes = cursor.fetchall()
+    return {
+        date: Journee(
+            id=pk, activite=activite, date=date, places=places, fermee=fermee, motif=motif
+        )
+        for pk, date, places, fermee, motif in lignes
+    }
 
 
 def _lire_journees(activite, jours) -> dict:
@@ -390,24 +415,15 @@ def _clore_demandes_sans_objet(demande_ids) -> None:
 # --- set-based writes, recorded in the audit trail ----------------------------------------
 
 
-def _historiser(objets, raison: str) -> None:
-    """Rows written by one UPDATE are recorded like a save() would (comptes/historique.py,
-    django-simple-history, merged separately: until then there is nothing to record)."""
-    try:
-        from comptes.historique import historiser
-    except ImportError:
-        return
+def _historiser(objets, raison: str, par=None) -> None:
+    """Rows written by one UPDATE get their history rows like a save() (one insert)."""
     if objets:
-        historiser(objets, raison=raison)
+        historiser(objets, par=par, raison=raison)
 
 
-def _creer_demandes(demandes: list[Demande], raison: str) -> list[Demande]:
-    """One insert for many timeline lines (audited once the audit trail is merged)."""
-    try:
-        from comptes.historique import creer_en_masse
-    except ImportError:
-        return Demande.objects.bulk_create(demandes)
-    return creer_en_masse(Demande, demandes, raison=raison)
+def _creer_demandes(demandes: list[Demande], raison: str, par=None) -> list[Demande]:
+    """One insert for many timeline lines, and one for their history rows."""
+    return creer_en_masse(Demande, demandes, par=par, raison=raison)
 
 
 def modifier(
@@ -568,6 +584,7 @@ def _promouvoir(cal: Calendrier, jours, maintenant, par) -> list[Reservation]:
             for r in promus
         ],
         "Place libérée (liste d'attente)",
+        par,
     )
     for r, demande in zip(promus, demandes, strict=True):
         r.etat = Etat.DEMANDEE if a_valider else Etat.RESERVEE
@@ -576,12 +593,12 @@ def _promouvoir(cal: Calendrier, jours, maintenant, par) -> list[Reservation]:
     Reservation.objects.bulk_update(
         promus, ["etat", "rang_attente", "demande", "modifiee_le", "modifiee_par"], batch_size=1000
     )
-    _historiser(promus, "Place libérée (liste d'attente)")
+    _historiser(promus, "Place libérée (liste d'attente)", par)
     emails.places_obtenues(promus)
     return promus
 
 
-def _resserrer_les_files(activite, jours) -> None:
+def _resserrer_les_files(activite, jours, par=None) -> None:
     """Number each of these days' waiting lists 1..k again, in their order, after some
     left it (promoted or cancelled): one read, one update of the rows whose rank moved."""
     if not jours:
@@ -595,7 +612,7 @@ def _resserrer_les_files(activite, jours) -> None:
             r.rang_attente = rangs[r.date]
             changees.append(r)
     Reservation.objects.bulk_update(changees, ["rang_attente"], batch_size=1000)
-    _historiser(changees, "Liste d'attente resserrée")
+    _historiser(changees, "Liste d'attente resserrée", par)
 
 
 def promouvoir_les_listes_d_attente(activite, agent=None) -> int:
@@ -617,7 +634,7 @@ def promouvoir_les_listes_d_attente(activite, agent=None) -> int:
         cal = Calendrier.charger(activite, jours[0], jours[-1], journees)
         ouverts = [j for j in jours if not cal.motif_fermeture(j)]
         promus = _promouvoir(cal, ouverts, maintenant, agent)
-        _resserrer_les_files(activite, sorted({r.date for r in promus}))
+        _resserrer_les_files(activite, sorted({r.date for r in promus}), agent)
         return len(promus)
 
 
@@ -657,7 +674,7 @@ def annuler_les_jours_fermes(activite, agent=None) -> int:
         Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(
             etat=Etat.ANNULEE, rang_attente=None, modifiee_le=maintenant, modifiee_par=agent
         )
-        _historiser(reservations, "Jour fermé")
+        _historiser(reservations, "Jour fermé", agent)
         _creer_demandes(
             [
                 Demande(
@@ -677,6 +694,7 @@ def annuler_les_jours_fermes(activite, agent=None) -> int:
                 for r in reservations
             ],
             "Jour fermé",
+            agent,
         )
         emails.jours_fermes(reservations, motifs)
         _clore_demandes_sans_objet({r.demande_id for r in reservations if r.demande_id})
@@ -696,9 +714,9 @@ def _liberer(reservations: list[Reservation], cal: Calendrier, maintenant, par) 
     Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(
         etat=Etat.ANNULEE, rang_attente=None, modifiee_le=maintenant, modifiee_par=par
     )
-    _historiser(reservations, "Annulation")
+    _historiser(reservations, "Annulation", par)
     promus = _promouvoir(cal, liberes, maintenant, par) if liberes else []
-    _resserrer_les_files(cal.activite, sorted(quittent_la_file | {r.date for r in promus}))
+    _resserrer_les_files(cal.activite, sorted(quittent_la_file | {r.date for r in promus}), par)
 
 
 # --- staff ------------------------------------------------------------------------------
@@ -820,14 +838,19 @@ def apercu_semaine_type(
     # Today's counts, read without locks: an estimate, the booking decides again.
     occupees, attente = _occupation(inscription.activite, dates)
     a_valider = cal.parametres.validation_requise
+    au_tirage, refus_tirage = tirage.trier_les_jours(cal, dates, maintenant, False)
     lignes = []
     for jour in dates:
-        motif = motif_refus_reservation(cal, inscription, jour, maintenant, False)
+        motif = motif_refus_reservation(
+            cal, inscription, jour, maintenant, False
+        ) or refus_tirage.get(jour)
         longueur_file = attente.get(jour, (0, 0))[0]
         if motif:
             lignes.append({"date": jour, "issue": "ignore", "motif": motif})
         elif jour in existantes:
             lignes.append({"date": jour, "issue": "deja", "motif": "déjà réservé"})
+        elif jour in au_tirage:
+            lignes.append({"date": jour, "issue": "tirage", "motif": ""})
         elif not _place_libre(cal.places(jour), occupees.get(jour, 0), longueur_file):
             lignes.append(
                 {"date": jour, "issue": "attente", "motif": "", "rang": longueur_file + 1}
