@@ -100,7 +100,7 @@ def mon_compte(request: HttpRequest) -> HttpResponse:
             "quotient": finances.quotient_au(quotients, aujourd_hui),
             "quotient_a_venir": next((q for q in quotients if q.depuis > aujourd_hui), None),
             "revenus": Revenu.objects.filter(famille=famille).select_related("demande")[:3],
-            "enfants": Enfant.objects.for_famille(famille),
+            "enfants": Enfant.objects.for_famille(famille).only("prenom"),  # (names only)
             "factures": factures,
             "paiements": Paiement.objects.filter(famille=famille).select_related("facture")[:20],
             "detail": _detail_par_inscription(famille, factures, paiements),

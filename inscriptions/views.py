@@ -43,9 +43,16 @@ def inscriptions_du_foyer(famille):
 @responsable_required
 def mes_inscriptions(request: HttpRequest) -> HttpResponse:
     famille = request.responsable.famille
-    enfants = Enfant.objects.for_famille(famille).prefetch_related(
-        Prefetch(
-            "inscriptions", queryset=inscriptions_du_foyer(famille), to_attr="inscriptions_du_foyer"
+    # Narrow select: the health and school columns are not shown here.
+    enfants = (
+        Enfant.objects.for_famille(famille)
+        .only("prenom", "nom")
+        .prefetch_related(
+            Prefetch(
+                "inscriptions",
+                queryset=inscriptions_du_foyer(famille),
+                to_attr="inscriptions_du_foyer",
+            )
         )
     )
     return render(

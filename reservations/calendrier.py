@@ -26,8 +26,20 @@ class Calendrier:
     feries: dict[datetime.date, str]
 
     @classmethod
-    def charger(cls, activite: Activite, debut: datetime.date, fin: datetime.date) -> "Calendrier":
-        parametres = ParametresReservation.objects.get(activite=activite)
+    def charger(
+        cls,
+        activite: Activite,
+        debut: datetime.date,
+        fin: datetime.date,
+        journees: dict[datetime.date, Journee] | None = None,
+        parametres: ParametresReservation | None = None,
+    ) -> "Calendrier":
+        """`journees`: the day rows already read by the caller (the booking service reads
+        them under lock, so they are not read twice); else those of debut..fin.
+        `parametres`: the activity's rules when the caller read them with it (the month
+        calendar reads them with the enrolment)."""
+        if parametres is None:
+            parametres = ParametresReservation.objects.get(activite=activite)
         return cls(
             activite=activite,
             parametres=parametres,
@@ -39,7 +51,9 @@ class Calendrier:
             fermetures=list(
                 Fermeture.objects.filter(activite=activite, fin__gte=debut, debut__lte=fin)
             ),
-            journees={
+            journees=journees
+            if journees is not None
+            else {
                 j.date: j
                 for j in Journee.objects.filter(activite=activite, date__range=(debut, fin))
             },

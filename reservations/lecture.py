@@ -4,9 +4,9 @@ import calendar
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Max, Q
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.dates import MONTHS, WEEKDAYS, WEEKDAYS_ABBR
 
 from inscriptions.models import Inscription
 from reservations import services
@@ -28,6 +28,10 @@ LIBELLES = {
     "hors_inscription": "hors inscription",
     "hors_delai": "hors délai",
     "passe": "passé",
+    # opening by lottery (reservations/tirage.py)
+    "tirage": "demande pour le tirage au sort",
+    "tirage_ouvert": "tirage au sort",
+    "tirage_ferme": "tirage au sort",
 }
 
 
@@ -40,9 +44,14 @@ class Jour:
     motif: str = ""
     places_restantes: int | None = None
     position: int | None = None
+    # What the page prints, computed once per day by `_habiller` (formatting ~100 dates
+    # through the template filters was a third of the page's time).
+    iso: str = ""
+    numero: str = ""
+    libelle: str = ""
+    libelle_complet: str = ""
 
-    @property
-    def libelle(self) -> str:
+    def _libelle(self) -> str:
         if self.etat == "ferme":
             return self.motif
         texte = LIBELLES[self.etat]
@@ -56,12 +65,22 @@ class Jour:
     def sans_accueil(self) -> bool:
         return self.etat == "ferme" and self.motif == "pas d'accueil ce jour"
 
-    @property
-    def libelle_complet(self) -> str:
-        texte = f"{date_format(self.date, 'l j F Y')} : {self.libelle}"
-        if self.places_restantes is not None:
-            texte += f", {self.places_restantes} place{'s' if self.places_restantes > 1 else ''}"
-        return texte
+
+def _habiller(jours: list[Jour]) -> None:
+    """The labels of the month's days, with the day and month names translated once: the
+    same text as the `date` filter's "l j F Y", "D j" and "Y-m-d"."""
+    noms = [str(WEEKDAYS[i]) for i in range(7)]
+    abreges = [str(WEEKDAYS_ABBR[i]) for i in range(7)]
+    mois = {j.date.month: str(MONTHS[j.date.month]) for j in jours}
+    for j in jours:
+        d, jour_semaine = j.date, j.date.weekday()
+        j.iso = d.isoformat()
+        j.numero = f"{abreges[jour_semaine]} {d.day}"
+        j.libelle = j._libelle()
+        texte = f"{noms[jour_semaine]} {d.day} {mois[d.month]} {d.year} : {j.libelle}"
+        if j.places_restantes is not None:
+            texte += f", {j.places_restantes} place{'s' if j.places_restantes > 1 else ''}"
+        j.libelle_complet = texte
 
 
 def mois_suivant(annee: int, mois: int, decalage: int) -> tuple[int, int]:
@@ -81,32 +100,32 @@ def jours_du_mois(
     maintenant = maintenant or timezone.now()
     aujourd_hui = timezone.localdate(maintenant)
     debut, fin = bornes_du_mois(annee, mois)
-    cal = services._charger(inscription, debut, fin)
-    rang_avant = (
-        Reservation.objects.filter(
-            activite=OuterRef("activite"),
-            date=OuterRef("date"),
-            etat=Etat.ATTENTE,
-            rang_attente__lte=OuterRef("rang_attente"),
+    # The booking rules come with the enrolment (`inscription_et_autres`); else read them.
+    parametres = getattr(inscription.activite, "parametres_reservation", None)
+    if parametres is None:
+        cal = services._charger(inscription, debut, fin)  # (says bookings are not open)
+    else:
+        cal = Calendrier.charger(inscription.activite, debut, fin, parametres=parametres)
+    # One grouped read for the places taken and the child's own booking each day. The
+    # services keep each waiting list ranked 1..k (it closes up when someone leaves it),
+    # so the child's rank is their position: no count of the rows ahead per day.
+    a_moi = Q(enfant_id=inscription.enfant_id)
+    par_jour = (
+        Reservation.objects.actives()
+        .filter(activite_id=inscription.activite_id, date__range=(debut, fin))
+        .values_list("date")
+        .annotate(
+            occupees=Count("pk", filter=Q(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)),
+            mon_etat=Max("etat", filter=a_moi),
+            mon_rang=Max("rang_attente", filter=a_moi),
         )
         .order_by()
-        .values("date")
-        .annotate(n=Count("pk"))
-        .values("n")
     )
-    miennes = {
-        r.date: r
-        for r in Reservation.objects.actives()
-        .filter(enfant=inscription.enfant, activite=inscription.activite, date__range=(debut, fin))
-        .annotate(position=Subquery(rang_avant))
-    }
-    occupees = dict(
-        Reservation.objects.confirmees()
-        .filter(activite=inscription.activite, date__range=(debut, fin))
-        .values_list("date")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    occupees, miennes = {}, {}
+    for date, n, etat, rang in par_jour:
+        occupees[date] = n
+        if etat is not None:  # (one active booking per child and day: the constraint)
+            miennes[date] = (etat, rang)
     semaines = []
     for semaine in calendar.Calendar().monthdatescalendar(annee, mois):
         ligne = []
@@ -125,32 +144,35 @@ def jours_du_mois(
                 )
             )
         semaines.append(ligne)
+    _habiller([j for semaine in semaines for j in semaine if j is not None])
     return cal, semaines
 
 
 def _jour(cal, inscription, jour, reservation, occupees, aujourd_hui, maintenant) -> Jour:
-    if reservation is not None and reservation.etat in Reservation.ETATS_POINTES:
-        return Jour(jour, reservation.etat)
+    """reservation: the child's active booking that day, as (etat, rang_attente), or None."""
+    etat, rang = reservation or (None, None)
+    if etat in Reservation.ETATS_POINTES:
+        return Jour(jour, etat)
     if jour < aujourd_hui:
-        return Jour(jour, "passe", motif=LIBELLES[reservation.etat] if reservation else "")
+        return Jour(jour, "passe", motif=LIBELLES[etat] if etat else "")
     # (closed days carry their reason as their whole label: "Vacances de Noël")
     fermeture = cal.motif_fermeture(jour)
-    if fermeture and reservation is not None:
+    if fermeture and etat is not None:
         # Closed after it was booked (the service cancels such bookings): say both.
-        return Jour(jour, reservation.etat, motif=f"jour fermé : {fermeture}")
+        return Jour(jour, etat, motif=f"jour fermé : {fermeture}")
     if fermeture:
         return Jour(jour, "ferme", motif=fermeture)
     if not inscription.date_debut <= jour <= inscription.date_fin:
         return Jour(jour, "hors_inscription")
-    if reservation is not None:
-        refus = services.motif_refus_annulation(cal, jour, maintenant, False, reservation.etat)
+    if etat is not None:
+        refus = services.motif_refus_annulation(cal, jour, maintenant, False, etat)
         return Jour(
             jour,
-            reservation.etat,
+            etat,
             cochable=refus is None,
             coche=True,
             motif=f"non annulable : {refus}" if refus else "",
-            position=getattr(reservation, "position", None),
+            position=rang,
         )
     if cal.regle_reservation.depasse(jour, maintenant):
         return Jour(jour, "hors_delai")
@@ -161,12 +183,27 @@ def _jour(cal, inscription, jour, reservation, occupees, aujourd_hui, maintenant
     return Jour(jour, "libre", cochable=True, places_restantes=restantes)
 
 
-def inscriptions_reservables(famille) -> list[Inscription]:
-    """The household's validated enrolments, to switch between children (one query)."""
+def inscription_et_autres(user, pk: int) -> tuple[Inscription | None, list[Inscription]]:
+    """The user's enrolment `pk` (None: not theirs), with its booking rules, and its
+    household's validated current enrolments, to switch between children: one query."""
     aujourd_hui = timezone.localdate()
-    return list(
-        Inscription.objects.filter(famille=famille, statut=Inscription.Statut.VALIDEE)
-        .filter(Q(date_fin__gte=aujourd_hui))
-        .select_related("enfant", "activite__site")
+    validee = Q(statut=Inscription.Statut.VALIDEE, date_fin__gte=aujourd_hui)
+    lignes = list(
+        Inscription.objects.for_user(user)
+        .filter(Q(pk=pk) | validee)
+        .select_related(
+            "enfant", "activite__site", "activite__periode", "activite__parametres_reservation"
+        )
         .order_by("enfant__prenom", "activite__nom")
     )
+    inscription = next((i for i in lignes if i.pk == pk), None)
+    if inscription is None:
+        return None, []
+    autres = [
+        i
+        for i in lignes
+        if i.famille_id == inscription.famille_id
+        and i.statut == Inscription.Statut.VALIDEE
+        and i.date_fin >= aujourd_hui
+    ]
+    return inscription, autres

@@ -49,7 +49,13 @@ def calendrier_redirect(request: HttpRequest, pk: int) -> HttpResponse:
 @responsable_required
 @require_http_methods(["GET", "POST"])
 def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResponse:
-    inscription = _get_inscription_for_user(request, pk)
+    if request.method == "POST":
+        inscription = _get_inscription_for_user(request, pk)
+    else:
+        # The page's enrolment and the links to the household's other calendars: one read.
+        inscription, autres = lecture.inscription_et_autres(request.user, pk)
+        if inscription is None:
+            raise Http404
     if not 1 <= mois <= 12 or not 2000 <= annee <= 2100:
         raise Http404
     if not inscription.est_validee:
@@ -82,7 +88,7 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
             "annonces_tirage": tirage.annonces(tirages, timezone.now()),
             "precedent": precedent if debut > inscription.date_debut else None,
             "suivant": suivant if fin < inscription.date_fin else None,
-            "autres": lecture.inscriptions_reservables(inscription.famille),
+            "autres": autres,
             "jours_semaine": [
                 "lundi",
                 "mardi",
@@ -204,7 +210,7 @@ def semaine_type(request: HttpRequest, pk: int) -> HttpResponse:
             "existante": existante,
             "nb": {
                 issue: sum(1 for ligne in apercu if ligne["issue"] == issue)
-                for issue in ("reserve", "a_valider", "attente", "deja", "ignore")
+                for issue in ("reserve", "a_valider", "tirage", "attente", "deja", "ignore")
             }
             if apercu
             else None,

@@ -49,6 +49,24 @@ def test_each_day_shows_its_state_with_a_readable_label(
     assert 'value="2026-11-30"' not in html_nov
 
 
+def test_the_waiting_list_rank_moves_up_when_someone_ahead_leaves(
+    client_parent, parent, etranger, inscription, cantine
+):
+    jour = D(2026, 12, 10)
+    for prenom in ("A", "B"):  # the day's 2 places
+        services.reserver(inscrire(etranger.famille, cantine, prenom), [jour])
+    devant = inscrire(etranger.famille, cantine, "C")
+    services.reserver(devant, [jour])
+    services.reserver(inscription, [jour])
+    assert "jeudi 10 décembre 2026 : liste d&#x27;attente, rang 2" in (
+        client_parent.get(_url(inscription)).content.decode()
+    )
+    services.annuler(devant, [jour])
+    assert "jeudi 10 décembre 2026 : liste d&#x27;attente, rang 1" in (
+        client_parent.get(_url(inscription)).content.decode()
+    )
+
+
 def test_ticking_books_and_unticking_cancels_in_one_submission(client_parent, inscription):
     services.reserver(inscription, [D(2026, 12, 3)])
     response = client_parent.post(
@@ -112,8 +130,8 @@ def test_it_runs_a_constant_number_of_queries(
     inscriptions = [inscrire(parent.famille, cantine, f"E{i}") for i in range(nb_enfants)]
     for i in inscriptions:
         services.reserver(i, [D(2026, 12, 3), D(2026, 12, 4), D(2026, 12, 10)])
-    # session, user, responsable, inscription, paramètres, vacances, fermetures, journées,
-    # my bookings (with waiting rank), places taken, household's other enrolments
-    with django_assert_num_queries(11):
+    # session, user, responsable, the enrolment with its rules and the household's other
+    # enrolments, vacances, fermetures, journées, places taken and my bookings per day
+    with django_assert_num_queries(8):
         response = client_parent.get(_url(inscriptions[0]))
     assert response.content.decode().count(": réservé") == 3
