@@ -28,7 +28,7 @@ run: install var
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py demo
 	@echo ""
 	@echo "Portail Famille : http://$(HOST):$(PORT)/  (administration : http://$(HOST):$(PORT)/gestion/)"
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py db_worker & worker=$$!; \
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

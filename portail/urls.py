@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 
 from comptes.connexion import ActiverApplicationView
-from portail import pages_legales, views
+from portail import pages_legales, sante, views
 
 admin.site.site_header = "Portail Famille — administration"
 admin.site.site_title = "Portail Famille"
@@ -16,6 +16,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
+    # For the load balancer: 503 while this server cannot reach the database.
+    path("sante/", sante.sante, name="sante"),
     path("tableau-de-bord/", views.tableau_de_bord, name="tableau_de_bord"),
     path("mentions-legales/", pages_legales.mentions_legales, name="mentions_legales"),
     path("donnees-personnelles/", pages_legales.donnees_personnelles, name="donnees_personnelles"),
@@ -46,3 +48,5 @@ handler400 = "portail.views.erreur_400"
 handler403 = "portail.views.erreur_403"
 # allauth's rate limits answer with this one too (allauth.core.ratelimit.respond_429).
 handler429 = "portail.views.erreur_429"
+# The database unreachable is a French 503 page, any other error the 500 page.
+handler500 = "portail.sante.erreur_500"

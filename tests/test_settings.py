@@ -13,6 +13,7 @@ PRODUCTION = {
     "DATABASE_URL": "sqlite:////tmp/portail-check.sqlite3",
     "PORTAIL_URL": "https://famille.mairie.example",
     "TRUSTED_PROXY_COUNT": "1",
+    "CACHE": "database",  # the documented production setting (shared rate limits)
 }
 
 
@@ -30,6 +31,8 @@ def _manage(*args, **env):
             "PORTAIL_URL",
             "CACHE",
             "TRUSTED_PROXY_COUNT",
+            "WEB_CONCURRENCY",
+            "STOCKAGE",
         )
     }
     return subprocess.run(
@@ -126,3 +129,16 @@ def test_the_bank_may_receive_the_payment_form_under_the_csp():
         PAIEMENT_EN_LIGNE_ORIGINES="https://paiement.banque.example",
     )
     assert autre.stdout.splitlines()[-1] == "'self' https://paiement.banque.example", autre.stderr
+
+
+def test_production_keeps_database_connections_and_checks_them_before_reuse():
+    code = (
+        "from django.db import connection as c; "
+        "print(c.settings_dict['CONN_MAX_AGE'], c.settings_dict['CONN_HEALTH_CHECKS'])"
+    )
+    result = _manage("shell", "-c", code, **PRODUCTION)
+    assert result.stdout.split()[-2:] == ["60", "True"], result.stderr
+
+
+def test_the_bench_yardstick_is_not_served_without_portail_bench(client, db):
+    assert client.get("/bench/ok/").status_code == 404

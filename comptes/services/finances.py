@@ -10,12 +10,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Case, DateTimeField, Sum, When
 from django.utils import timezone
 
-from comptes import fichiers
+from comptes import fichiers, tasks
 from comptes.errors import DomainError
 from comptes.formats import euros
+from comptes.historique import creer_en_masse
 from comptes.models import (
     CompteurFactures,
     Facture,
@@ -246,7 +247,7 @@ def facturer_mois(mois: datetime.date, familles=None, agent=None, progression=No
         progression(0, len(a_facturer), _bilan_facturation(nb, total, sans_tarif))
     for debut in range(0, len(a_facturer), FAMILLES_PAR_LOT):
         lot = a_facturer[debut : debut + FAMILLES_PAR_LOT]
-        factures = _facturer_lot(mois, fin, lot, sans_tarif)
+        factures = _facturer_lot(mois, fin, lot, sans_tarif, agent)
         nb += len(factures)
         total += sum((f.montant for f in factures), ZERO)
         if progression:
@@ -256,7 +257,7 @@ def facturer_mois(mois: datetime.date, familles=None, agent=None, progression=No
     return _bilan_facturation(nb, total, sans_tarif)
 
 
-def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str]) -> list[Facture]:
+def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str], agent) -> list[Facture]:
     from familles.models import Famille
     from inscriptions.models import Activite
     from reservations.delais import RegleDelai
@@ -282,6 +283,13 @@ def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str]) -> list[Factu
                 inscription__famille_id__in=ids_familles,
             )
             .order_by("inscription__famille_id", "date", "enfant__prenom")
+            # Only a booking made by staff may be late: other rows skip a timestamp
+            # parsed 200 000 times for nothing.
+            .annotate(
+                cree_par_le_service=Case(
+                    When(source="service", then="cree_le"), output_field=DateTimeField()
+                )
+            )
             .values_list(
                 "pk",
                 "inscription_id",
@@ -293,7 +301,7 @@ def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str]) -> list[Factu
                 "etat",
                 "source",
                 "sans_reservation",
-                "cree_le",
+                "cree_par_le_service",
             )
         )
         quotients = defaultdict(list)
@@ -385,7 +393,7 @@ def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str]) -> list[Factu
                 )
             )
         try:
-            factures = _creer_en_masse(Facture, factures, "Facturation du mois")
+            factures = _creer_en_masse(Facture, factures, f"Facturation de {mois:%m/%Y}", agent)
         except IntegrityError:
             raise FinanceError(
                 "Ce mois vient d'être facturé par un autre agent : rien n'a "
@@ -399,18 +407,18 @@ def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str]) -> list[Factu
             ]
         )
         compteur.save(update_fields=["dernier"])
-        _notifier(factures)
+        # The e-mails are written by a task of their own, queued in this transaction (a
+        # rolled-back batch queues nothing): the run issues invoices, the worker then
+        # tells the families.
+        if factures:
+            tasks.notifier_factures.enqueue([f.pk for f in factures])
     return factures
 
 
-def _creer_en_masse(modele, objets: list, raison: str) -> list:
-    """One insert for many rows, recorded in the audit trail (comptes/historique.py,
-    django-simple-history, merged separately: until then a plain bulk insert)."""
-    try:
-        from comptes.historique import creer_en_masse
-    except ImportError:
-        return modele.objects.bulk_create(objets, batch_size=2000)
-    return creer_en_masse(modele, objets, raison=raison)
+def _creer_en_masse(modele, objets: list, raison: str, agent=None) -> list:
+    """One insert for many rows, with one audit row each (comptes/historique.py) in the
+    name of the staff member who asked for the run."""
+    return creer_en_masse(modele, objets, par=agent, raison=raison, batch_size=2000)
 
 
 _COLONNES_LIGNE = [
@@ -439,6 +447,15 @@ def _inserer_lignes(lignes: list[tuple]) -> None:
         _creer_en_masse(LigneFacture, objets, "Facturation du mois")
         return
     table = connection.ops.quote_name(LigneFacture._meta.db_table)
+    if connection.vendor == "postgresql":
+        # COPY: PostgreSQL's bulk path, some ten times faster than INSERTs.
+        with (
+            connection.cursor() as curseur,
+            curseur.cursor.copy(f"COPY {table} ({', '.join(_COLONNES_LIGNE)}) FROM STDIN") as copie,
+        ):
+            for ligne in lignes:
+                copie.write_row(ligne)
+        return
     # Constant table and column names; the values go as parameters.
     sql = (
         f"INSERT INTO {table} ({', '.join(_COLONNES_LIGNE)}) "  # noqa: S608
@@ -625,23 +642,27 @@ def enregistrer_paiement(
     )
 
 
-def _notifier(factures: list[Facture]) -> None:
-    """One e-mail per parent, queued in bulk and sent by the background worker in lots
-    (a run for the whole town must not wait on the mail server)."""
+def notifier_factures(pks: list[int]) -> int:
+    """One e-mail per parent of these new invoices, queued in bulk and sent by the
+    background worker in lots (a run for the whole town must not wait on the mail
+    server). Run by the worker after the invoicing batch committed."""
     from familles.models import Responsable
 
+    factures = list(Facture.objects.filter(pk__in=pks).defer("pdf").order_by("pk"))
     emails = defaultdict(list)
     for famille_id, email in Responsable.objects.filter(
         famille_id__in=[f.famille_id for f in factures]
     ).values_list("famille_id", "user__email"):
         emails[famille_id].append(email)
-    courriels_differes(
-        [
-            (email, "facture_disponible", {"facture": facture})
-            for facture in factures
-            for email in emails[facture.famille_id]
-        ]
-    )
+    contextes = {facture.pk: {"facture": facture} for facture in factures}
+    with transaction.atomic():  # all the batch's mails, or none (the task may be rerun)
+        return courriels_differes(
+            [
+                (email, "facture_disponible", contextes[facture.pk])
+                for facture in factures
+                for email in emails[facture.famille_id]
+            ]
+        )
 
 
 # --- online payment: see comptes/services/paiement_en_ligne.py ---------------------------

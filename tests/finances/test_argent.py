@@ -56,8 +56,9 @@ def test_the_template_filter_never_fails_on_a_bad_value():
 
 
 @pytest.fixture
-def facture(parent, cantine, inscription):
-    """Nine days at 2,10 € (QF 650): an invoice and a balance of 18,90 €."""
+def facture(parent, cantine, inscription, executer_taches):
+    """Nine days at 2,10 € (QF 650): an invoice and a balance of 18,90 € (and its e-mail,
+    written by the worker)."""
     _tarif(cantine)
     QuotientFamilial.objects.create(
         famille=parent.famille, valeur=Decimal("650"), source="caf", depuis=D(2026, 9, 1)
@@ -65,6 +66,7 @@ def facture(parent, cantine, inscription):
     for jour in (1, 2, 5, 6, 8, 9, 12, 13, 15):
         _jour(inscription, D(2026, 10, jour))
     finances.facturer_mois(D(2026, 10, 1))
+    executer_taches()
     return Facture.objects.get()
 
 
@@ -75,6 +77,20 @@ def test_sums_are_rounded_to_the_cent(parent, facture):
     assert str(finances.solde(parent.famille)) == "10.60"
     assert str(finances.paye_par_facture([facture])[facture.pk]) == "8.30"
     assert str(finances.paiements_par_facture([facture])[facture.pk]) == "3.30"
+
+
+def test_mon_compte_figures_in_one_query_match_the_detailed_ones(
+    parent, facture, django_assert_num_queries
+):
+    finances.creer_avoir(facture, "5", "Repas non servi", None)
+    finances.enregistrer_paiement(parent.famille, "3,30", "cheque", facture=facture)
+    finances.enregistrer_paiement(parent.famille, "2", "especes")  # tied to no invoice
+    factures = list(Facture.objects.filter(famille=parent.famille))
+    with django_assert_num_queries(1):
+        payes, paiements, solde = finances.etat_du_compte(parent.famille, factures)
+    assert solde == finances.solde(parent.famille) == Decimal("8.60")
+    assert payes[facture.pk] == finances.paye_par_facture([facture])[facture.pk]
+    assert paiements[facture.pk] == finances.paiements_par_facture([facture])[facture.pk]
 
 
 def test_mon_compte_shows_the_balance_in_euros(client_parent, facture):

@@ -114,9 +114,8 @@ def test_it_runs_a_constant_number_of_queries(
     finances.facturer_mois(D(2026, 10, 1))
     facture = Facture.objects.first()
     finances.enregistrer_paiement(parent.famille, "1", "cheque", agent, facture)
-    # session, user, responsable, invoices, paid (payments, avoirs), quotients, balance
-    # (3 sums), incomes, children, payments, payments per invoice (detail), detail lines,
-    # detail enrolments
-    with django_assert_num_queries(16):
+    # session, user, responsable, invoices, payments per invoice (paid, balance, detail),
+    # quotients, incomes, children, payments, detail lines, detail enrolments
+    with django_assert_num_queries(11):
         response = client_parent.get(URL)
     assert response.content.decode().count("— Restauration scolaire, École") == nb_enfants

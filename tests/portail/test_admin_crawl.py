@@ -14,7 +14,15 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
-from comptes.models import Courriel, Facture, Revenu, TransactionEnLigne, User
+from comptes.models import (
+    Courriel,
+    Facture,
+    PoulsWorker,
+    Revenu,
+    TacheFacturation,
+    TransactionEnLigne,
+    User,
+)
 from comptes.services import finances
 from comptes.tasks import envoyer_courriel
 from inscriptions import services as inscriptions_services
@@ -51,6 +59,10 @@ def _jeu_de_donnees():
     TransactionEnLigne.objects.create(facture=facture, montant=facture.montant, identifiant="t1")
     InformationsCommune.objects.get_or_create(pk=1)
     envoyer_courriel.enqueue(Courriel.objects.first().pk)  # a background task's row
+    TacheFacturation.objects.create(  # an invoicing run, and a worker's sign of life
+        mois=datetime.date(2026, 9, 1), demandee_par=chef, familles=[famille.pk]
+    )
+    PoulsWorker.objects.create(worker_id="crawl", hote="serveur-1", pid=1)
     Fermeture.objects.create(
         activite=inscription.activite,
         debut=inscription.activite.periode.fin - datetime.timedelta(days=3),
