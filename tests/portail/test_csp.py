@@ -150,3 +150,12 @@ def test_no_staff_page_has_inline_script_or_style(client, inscription, horloge):
 class _Requete:
     def __init__(self, user):
         self.user = user
+
+
+def test_an_error_page_made_before_any_view_carries_the_headers_too(client, db):
+    # A foreign Host is refused by the middlewares themselves (French 400 page).
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
