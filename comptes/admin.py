@@ -111,19 +111,20 @@ class UserAdmin(AuditAdmin, DjangoUserAdmin):
             return [*lecture, "is_superuser", "user_permissions"]
         return [*lecture, *self.DROITS]
 
-    def has_change_permission(self, request, obj=None):
+    def _hors_de_portee(self, request, obj) -> bool:
         # A superuser's account (e-mail, password) is out of reach of everyone else, and
         # so is the account of a Gestionnaire or Administrateur for a non-superuser.
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
-            return False
-        if self._roles_reserves(request, obj):
+            return True
+        return bool(self._roles_reserves(request, obj))
+
+    def has_change_permission(self, request, obj=None):
+        if self._hors_de_portee(request, obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
-            return False
-        if self._roles_reserves(request, obj):
+        if self._hors_de_portee(request, obj):
             return False
         return super().has_delete_permission(request, obj)
 

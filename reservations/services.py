@@ -535,6 +535,21 @@ def annuler(inscription: Inscription, jours, **kwargs) -> Bilan:
     return modifier(inscription, a_annuler=jours, **kwargs)
 
 
+def demande_de_place(inscription, maintenant, a_valider: bool, reponse: str, objet: str):
+    """The timeline line (and, if staff validate, the queue's request) of a place given
+    by the service itself: a waiting list moving up, a lottery."""
+    return Demande(
+        famille=inscription.famille,
+        type=Demande.Type.RESERVATION,
+        inscription=inscription,
+        cree_le=maintenant,
+        statut=Demande.Statut.EN_ATTENTE if a_valider else Demande.Statut.ACCEPTEE,
+        traitee_le=None if a_valider else maintenant,
+        reponse="" if a_valider else reponse,
+        objet=objet[:250],
+    )
+
+
 def _promouvoir(cal: Calendrier, jours, maintenant, par) -> list[Reservation]:
     """Places are free on these days (locked by the caller): the first children of each
     waiting list get them, at once, as many as there are free places; where bookings need
@@ -568,18 +583,13 @@ def _promouvoir(cal: Calendrier, jours, maintenant, par) -> list[Reservation]:
     a_valider = cal.parametres.validation_requise
     demandes = _creer_demandes(
         [
-            Demande(
-                famille=r.inscription.famille,
-                type=Demande.Type.RESERVATION,
-                inscription=r.inscription,
-                cree_le=maintenant,
-                statut=Demande.Statut.EN_ATTENTE if a_valider else Demande.Statut.ACCEPTEE,
-                traitee_le=None if a_valider else maintenant,
-                reponse="" if a_valider else "Place libérée : réservation confirmée.",
-                objet=(
-                    f"{r.enfant.prenom} {r.enfant.nom} — {r.activite.nom} : "
-                    f"place obtenue le {_jj_mm(r.date)} (liste d'attente)"
-                )[:250],
+            demande_de_place(
+                r.inscription,
+                maintenant,
+                a_valider,
+                "Place libérée : réservation confirmée.",
+                f"{r.enfant.prenom} {r.enfant.nom} — {r.activite.nom} : "
+                f"place obtenue le {_jj_mm(r.date)} (liste d'attente)",
             )
             for r in promus
         ],

@@ -31,7 +31,6 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from familles.models import Responsable
-from portail.models import Demande
 from reservations.calendrier import Calendrier, jours_entre
 from reservations.models import ModeOuverture, Reservation, Tirage
 
@@ -309,18 +308,13 @@ def _appliquer(tirage: Tirage, demandes, lignes, par, maintenant) -> None:
         r = lignes_inscription[0][0]
         en_attente = any(x.etat == Etat.DEMANDEE for x, _ in lignes_inscription)
         nouvelles.append(
-            Demande(
-                famille=r.inscription.famille,
-                type=Demande.Type.RESERVATION,
-                inscription=r.inscription,
-                cree_le=maintenant,
-                statut=Demande.Statut.EN_ATTENTE if en_attente else Demande.Statut.ACCEPTEE,
-                traitee_le=None if en_attente else maintenant,
-                reponse="" if en_attente else "Attribué par tirage au sort.",
-                objet=(
-                    f"{r.enfant.prenom} {r.enfant.nom} — {tirage.activite.nom} : tirage au sort, "
-                    f"{_bilan([ligne for _, ligne in lignes_inscription])}"
-                )[:250],
+            services.demande_de_place(
+                r.inscription,
+                maintenant,
+                en_attente,
+                "Attribué par tirage au sort.",
+                f"{r.enfant.prenom} {r.enfant.nom} — {tirage.activite.nom} : tirage au sort, "
+                f"{_bilan([ligne for _, ligne in lignes_inscription])}",
             )
         )
     nouvelles = services._creer_demandes(nouvelles, "Tirage au sort")
