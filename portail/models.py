@@ -216,7 +216,7 @@ class InformationsCommune(models.Model):
         "état de conformité au RGAA",
         max_length=10,
         choices=Conformite,
-        default=Conformite.PARTIELLE,
+        default=Conformite.NON,
         help_text="Sans audit, la déclaration doit indiquer « non conforme ».",
     )
     taux_conformite = models.PositiveSmallIntegerField(

@@ -22,7 +22,7 @@ from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from comptes.errors import DomainError
@@ -38,13 +38,17 @@ from comptes.models import (
 )
 from comptes.services import finances
 from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Responsable
-from inscriptions.models import Attestation, Inscription
+from inscriptions.models import Activite, Attestation, Inscription
 from portail.models import Demande
 from reservations.models import FluxCalendrier, Reservation, SemaineType
 
 logger = logging.getLogger(__name__)
+Etat = Reservation.Etat
 
 MOTIF_ANONYMISATION = "Anonymisation (RGPD)"
+ECHUE = "Durée de conservation échue"
+# A child's health information, erased.
+SANTE_EFFACEE = {"allergies": "", "pai": False, "notes_sante": "", "medecin_traitant": ""}
 # Fields never shown in an export: secrets, binary documents, internal bookkeeping.
 EXCLUS = {
     "password",
@@ -103,6 +107,16 @@ def _libelle(champ) -> str:
     return str(champ.verbose_name)
 
 
+# A related object is exported by its name (`str`); these names read one level further,
+# so the section's single query follows those relations too (rule 9: the export costs
+# one query per section whatever the family's size).
+_LIBELLE_LU_DANS = {
+    Activite: ("site", "periode"),
+    Inscription: ("enfant", "activite"),
+    Reservation: ("enfant", "activite"),
+}
+
+
 def _section_de(titre: str, queryset, exclure=(), lisible: bool = False) -> dict:
     modele = queryset.model
     champs = [
@@ -110,7 +124,13 @@ def _section_de(titre: str, queryset, exclure=(), lisible: bool = False) -> dict
         for f in modele._meta.concrete_fields
         if f.name not in EXCLUS and f.name not in exclure and not f.primary_key
     ]
-    relations = [f.name for f in champs if f.is_relation]
+    relations = [
+        chemin
+        for f in champs
+        if f.is_relation
+        for chemin in [f.name]
+        + [f"{f.name}__{suite}" for suite in _LIBELLE_LU_DANS.get(f.related_model, ())]
+    ]
     objets = queryset.select_related(*relations) if relations else queryset
     return {
         "titre": titre,
@@ -251,6 +271,21 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
                 "recouvrement sont conservées tant que la dette n'est pas réglée."
             )
         aujourd_hui = timezone.localdate()
+        # Days already served but not yet invoiced would be billed to a household with
+        # no name or address left: invoice them first.
+        a_facturer = Reservation.objects.filter(
+            inscription__famille=famille,
+            date__lt=aujourd_hui,
+            etat__in=[Etat.RESERVEE, Etat.PRESENT, Etat.ABSENT],
+            activite__tarif__isnull=False,
+            lignes_facture__isnull=True,
+        ).order_by("date")
+        premier = a_facturer.values_list("date", flat=True).first()
+        if premier is not None:
+            raise RgpdError(
+                f"Des jours sont à facturer depuis le {premier:%d/%m/%Y} : facturez ce mois "
+                "pour le foyer avant de clore son compte."
+            )
         # Coming days are given back (waiting lists move up), enrolments end.
         for inscription in Inscription.objects.filter(famille=famille).actives():
             futurs = list(
@@ -305,10 +340,7 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
                     # The year is kept: prices and the tax certificate depend on the age.
                     "date_naissance": enfant.date_naissance.replace(month=1, day=1),
                     "ecole": "",
-                    "allergies": "",
-                    "pai": False,
-                    "notes_sante": "",
-                    "medecin_traitant": "",
+                    **SANTE_EFFACEE,
                 },
             )
         bilan.enfants_anonymises = len(seuls)
@@ -345,13 +377,9 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
         Courriel.objects.filter(destinataire__in=emails).delete()
         FluxCalendrier.objects.filter(famille=famille).delete()
 
-        for revenu in Revenu.objects.filter(famille=famille).exclude(justificatif=""):
-            nom = revenu.justificatif.name
-            revenu.justificatif = ""
-            revenu._change_reason = MOTIF_ANONYMISATION
-            revenu.save()
-            transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
-            bilan.fichiers_supprimes += 1
+        bilan.fichiers_supprimes = _effacer_justificatifs(
+            Revenu.objects.filter(famille=famille), MOTIF_ANONYMISATION
+        )
 
         nom_anonyme = f"Foyer anonymisé n° {famille.pk}"
         # Attestations already issued: the public check no longer names the child.
@@ -400,6 +428,19 @@ def _renommer_dans_le_journal(modele, ids, libelle: str) -> None:
     ).update(object_repr=libelle[:200])
 
 
+def _effacer_justificatifs(revenus, raison: str) -> int:
+    """Erase the proofs of these incomes (the amounts stay); files go after commit."""
+    nombre = 0
+    for revenu in revenus.exclude(justificatif=""):
+        nom = revenu.justificatif.name
+        revenu.justificatif = ""
+        revenu._change_reason = raison
+        revenu.save()
+        transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
+        nombre += 1
+    return nombre
+
+
 def _supprimer_fichier(nom: str) -> None:
     from django.core.files.storage import default_storage
 
@@ -432,20 +473,14 @@ def anonymiser_depuis_demande(demande: Demande, agent) -> None:
 def foyers_inactifs():
     """Households nobody has signed in to, and nothing happened in, for the period."""
     limite = _il_y_a(conservation("famille"))
+    User = apps.get_model(settings.AUTH_USER_MODEL)
+    foyer = OuterRef("pk")
     return (
-        Famille.objects.filter(anonymisee_le__isnull=True)
-        .annotate(
-            derniere_connexion=Max("responsables__user__last_login"),
-            inscrit_jusqu_au=Max("inscriptions__date_fin"),
-            derniere_facture=Max("factures__emise_le"),
-        )
-        .filter(
-            Q(derniere_connexion__lt=limite) | Q(derniere_connexion__isnull=True),
-            Q(inscrit_jusqu_au__lt=limite.date()) | Q(inscrit_jusqu_au__isnull=True),
-            Q(derniere_facture__lt=limite) | Q(derniere_facture__isnull=True),
-            cree_le__lt=limite,
-        )
-        .exclude(responsables__user__is_staff=True)
+        Famille.objects.filter(anonymisee_le__isnull=True, cree_le__lt=limite)
+        .exclude(Exists(User.objects.filter(responsable__famille=foyer, last_login__gte=limite)))
+        .exclude(Exists(Inscription.objects.filter(famille=foyer, date_fin__gte=limite.date())))
+        .exclude(Exists(Facture.objects.filter(famille=foyer, emise_le__gte=limite)))
+        .exclude(Exists(Responsable.objects.filter(famille=foyer, user__is_staff=True)))
     )
 
 
@@ -509,32 +544,24 @@ def purger(simulation: bool = False) -> dict[str, int]:
             transaction.set_rollback(True)
             return compte
         courriels.delete()
-        for revenu in revenus:
-            nom = revenu.justificatif.name
-            revenu.justificatif = ""
-            revenu._change_reason = "Durée de conservation échue"
-            revenu.save()
-            transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
+        _effacer_justificatifs(revenus, ECHUE)
         transactions.delete()
         for historique in historiques:
             historique.delete()
         for chemin in orphelins:
             _supprimer_fichier(chemin)
-        vides = {"allergies": "", "pai": False, "notes_sante": "", "medecin_traitant": ""}
-        Enfant.objects.filter(pk__in=enfants_sante).update(**vides)
-        historiser(
-            Enfant.objects.filter(pk__in=enfants_sante), raison="Durée de conservation échue"
-        )
+        Enfant.objects.filter(pk__in=enfants_sante).update(**SANTE_EFFACEE)
+        historiser(Enfant.objects.filter(pk__in=enfants_sante), raison=ECHUE)
         # Old values of health fields must not outlive the fields in the audit trail.
-        Enfant.history.filter(id__in=enfants_sante).exclude(
-            history_change_reason="Durée de conservation échue"
-        ).update(**vides)
+        Enfant.history.filter(id__in=enfants_sante).exclude(history_change_reason=ECHUE).update(
+            **SANTE_EFFACEE
+        )
     # One household at a time: a refusal (unpaid debt) leaves the others to go on.
     compte["foyers_anonymises"] = 0
     for famille in inactifs:
         try:
             anonymiser_famille(famille)
-        except RgpdError as exc:
+        except DomainError as exc:  # a debt, a day that cannot be given back…
             logger.warning("Foyer %s inactif non anonymisé : %s", famille.pk, exc.message)
         else:
             compte["foyers_anonymises"] += 1

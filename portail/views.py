@@ -1,6 +1,5 @@
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.paginator import Paginator
@@ -11,7 +10,9 @@ from django.views.decorators.http import require_POST
 
 from familles.decorators import responsable_required
 from portail import rgpd
+from portail.forms import ClotureForm
 from portail.models import Demande
+from portail.pages_legales import duree_en_clair
 
 DEMANDES_PAR_PAGE = 20
 
@@ -72,6 +73,10 @@ def erreur_429(request: HttpRequest, exception=None) -> HttpResponse:
 
 @responsable_required
 def mes_donnees(request: HttpRequest) -> HttpResponse:
+    return _page_mes_donnees(request, ClotureForm())
+
+
+def _page_mes_donnees(request: HttpRequest, form: ClotureForm) -> HttpResponse:
     famille = request.responsable.famille
     cloture = Demande.objects.filter(
         famille=famille, type=Demande.Type.CLOTURE, statut=Demande.Statut.EN_ATTENTE
@@ -79,11 +84,15 @@ def mes_donnees(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portail/mes_donnees.html",
-        {"cloture": cloture, "conservation": settings.PORTAIL_CONSERVATION},
+        {
+            "cloture": cloture,
+            "form": form,
+            "inactivite": duree_en_clair(rgpd.conservation("famille")),
+        },
     )
 
 
-def _nom_export(request: HttpRequest, extension: str) -> str:
+def _nom_export(extension: str) -> str:
     return f"mes-donnees-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
@@ -94,7 +103,7 @@ def mes_donnees_json(request: HttpRequest) -> HttpResponse:
         json.dumps(donnees, ensure_ascii=False, indent=2, default=str),
         content_type="application/json; charset=utf-8",
     )
-    reponse["Content-Disposition"] = f'attachment; filename="{_nom_export(request, "json")}"'
+    reponse["Content-Disposition"] = f'attachment; filename="{_nom_export("json")}"'
     return reponse
 
 
@@ -102,20 +111,17 @@ def mes_donnees_json(request: HttpRequest) -> HttpResponse:
 def mes_donnees_pdf(request: HttpRequest) -> HttpResponse:
     document = rgpd.pdf_du_foyer(request.responsable.famille)
     reponse = HttpResponse(document, content_type="application/pdf")
-    reponse["Content-Disposition"] = f'attachment; filename="{_nom_export(request, "pdf")}"'
+    reponse["Content-Disposition"] = f'attachment; filename="{_nom_export("pdf")}"'
     return reponse
 
 
 @responsable_required
 @require_POST
 def demander_cloture(request: HttpRequest) -> HttpResponse:
-    if request.POST.get("confirmation") != "oui":
-        messages.error(
-            request,
-            "Cochez la case de confirmation pour demander la clôture du compte.",
-        )
-        return redirect("mes_donnees")
-    rgpd.demander_cloture(request.responsable, request.POST.get("motif", ""))
+    form = ClotureForm(request.POST)
+    if not form.is_valid():
+        return _page_mes_donnees(request, form)
+    rgpd.demander_cloture(request.responsable, form.cleaned_data["motif"])
     messages.success(
         request,
         "Votre demande de clôture est enregistrée : le service vous répondra par e-mail.",

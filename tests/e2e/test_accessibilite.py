@@ -200,4 +200,4 @@ def test_the_legal_pages_fit_a_360px_phone(telephone, live_server, db):
         telephone.goto(live_server.url + chemin)
         assert telephone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         pied = telephone.get_by_role("navigation", name="Informations sur le site")
-        assert pied.get_by_role("link", name="Accessibilité : partiellement conforme").is_visible()
+        assert pied.get_by_role("link", name="Accessibilité : non conforme").is_visible()

@@ -42,12 +42,12 @@ def test_every_page_has_the_legal_footer(client_parent):
         pied = html[html.index("<footer") :]
         for nom in PAGES:
             assert f'href="{reverse(nom)}"' in pied, url
-        assert "Accessibilité : partiellement conforme" in pied, url
+        assert "Accessibilité : non conforme" in pied, url
 
 
 def test_the_sign_in_page_has_it_too(client, db):
     html = client.get(reverse("account_login")).content.decode()
-    assert "Accessibilité : partiellement conforme" in html[html.index("<footer") :]
+    assert "Accessibilité : non conforme" in html[html.index("<footer") :]
 
 
 def test_what_staff_enter_shows_at_once_on_the_pages(client_agent):
@@ -154,7 +154,7 @@ def test_the_footer_costs_one_query_then_none(client, db, django_assert_num_quer
         client.get(reverse("accueil"))
     with django_assert_num_queries(0):
         html = client.get(reverse("accueil")).content.decode()
-    assert "Accessibilité : partiellement conforme" in html
+    assert "Accessibilité : non conforme" in html
 
 
 def test_the_declaration_says_when_no_audit_was_made(client, db):

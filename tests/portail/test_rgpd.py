@@ -83,8 +83,10 @@ def test_the_readable_export_is_a_pdf_with_the_childs_file(client_parent, parent
 
 def test_the_closure_request_needs_a_confirmation_and_is_made_once(client_parent, parent):
     url = reverse("demander_cloture")
-    response = client_parent.post(url, {"motif": "Déménagement"}, follow=True)
-    assert "Cochez la case de confirmation" in response.content.decode()
+    response = client_parent.post(url, {"motif": "Déménagement"})
+    html = response.content.decode()
+    assert "Cochez cette case pour confirmer" in html
+    assert "Déménagement" in html  # what was typed is kept
     assert not Demande.objects.filter(type=Demande.Type.CLOTURE).exists()
     client_parent.post(url, {"confirmation": "oui", "motif": "Déménagement"})
     client_parent.post(url, {"confirmation": "oui", "motif": "Déménagement"})
@@ -249,3 +251,32 @@ class TestRetention:
             assert rgpd.purger()["foyers_anonymises"] == 0
         parent.refresh_from_db()
         assert parent.nom == "Martin"
+
+
+def test_the_export_costs_the_same_queries_with_more_enrolments_and_days(
+    client_parent, parent, cantine
+):
+    from tests.reservations.conftest import inscrire
+
+    reservations.reserver(inscrire(parent.famille, cantine, "Un"), [D(2026, 12, 3)])
+    with CaptureQueriesContext(connection) as un:
+        _export(client_parent)
+    for prenom in ("Deux", "Trois", "Quatre"):
+        inscription = inscrire(parent.famille, cantine, prenom)
+        reservations.reserver(inscription, [D(2026, 12, 3), D(2026, 12, 4), D(2026, 12, 7)])
+    with CaptureQueriesContext(connection) as quatre:
+        donnees = _export(client_parent)
+    assert len(_section(donnees, "Réservations et présences")) == 10
+    assert len(quatre) == len(un)
+
+
+def test_days_served_but_not_invoiced_are_invoiced_before_the_account_closes(
+    parent, agent, inscription, cantine
+):
+    _tarif(cantine)
+    _jour(inscription, D(2026, 11, 2))  # attended this month, invoiced next month
+    demande = _cloture(parent)
+    with pytest.raises(rgpd.RgpdError, match="à facturer depuis le 02/11/2026"):
+        portail_services.accepter_demande(demande.pk, agent)
+    parent.refresh_from_db()
+    assert parent.nom == "Martin"
