@@ -20,8 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 LIGNES_LIEES = 50
 
 
-def _changements(record) -> list[dict]:
-    precedent = record.prev_record
+def _changements(record, precedent) -> list[dict]:
     if precedent is None or record.history_type != "~":
         return []
     opts = record.instance_type._meta
@@ -35,6 +34,24 @@ def _changements(record) -> list[dict]:
     return resultat
 
 
+def _lignes_liees(historique) -> list[dict]:
+    """The newest rows with what each changed: each row is compared with the previous
+    version of the same object in the list read (one query, not one per row)."""
+    rangees = list(
+        historique.select_related("history_user").order_by("-history_date", "-history_id")[
+            :LIGNES_LIEES
+        ]
+    )
+    lignes = []
+    for i, record in enumerate(rangees):
+        cle = record.instance_type._meta.pk.attname
+        precedent = next(
+            (r for r in rangees[i + 1 :] if getattr(r, cle) == getattr(record, cle)), None
+        )
+        lignes.append({"record": record, "changements": _changements(record, precedent)})
+    return lignes
+
+
 class AuditAdmin(SimpleHistoryAdmin):
     # The base of the project's admin pages: amounts are typed the French way ("12,50").
     formfield_overrides = {models.DecimalField: {"localize": True}}
@@ -43,24 +60,18 @@ class AuditAdmin(SimpleHistoryAdmin):
         """What staff edit on this page through inlines: (title, historical rows)."""
         return []
 
-    def _verifier_acces(self, request, object_id) -> None:
-        # Same rows as the change list (a site's direction sees its own sites only).
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+    def _objet(self, request, object_id):
+        # Same rows as the change list (a site's direction sees its own sites only); a
+        # malformed or foreign id is a 404, as on the change page.
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
             raise Http404
+        return obj
 
     def history_view(self, request, object_id, extra_context=None):
-        self._verifier_acces(request, object_id)
-        obj = self.get_queryset(request).get(pk=unquote(object_id))
+        obj = self._objet(request, object_id)
         lies = [
-            {
-                "titre": titre,
-                "lignes": [
-                    {"record": r, "changements": _changements(r)}
-                    for r in historique.select_related("history_user").order_by("-history_date")[
-                        :LIGNES_LIEES
-                    ]
-                ],
-            }
+            {"titre": titre, "lignes": _lignes_liees(historique)}
             for titre, historique in self.historiques_lies(obj)
         ]
         contexte = {"historiques_lies": lies, "title": f"Historique : {obj}"}
@@ -70,8 +81,7 @@ class AuditAdmin(SimpleHistoryAdmin):
         """An old version as a read-only list of its values (never a form to save)."""
         if request.method != "GET":
             return HttpResponseNotAllowed(["GET"])
-        self._verifier_acces(request, object_id)
-        obj = self.get_queryset(request).get(pk=unquote(object_id))
+        obj = self._objet(request, object_id)
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
         version = get_object_or_404(

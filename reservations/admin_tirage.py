@@ -110,14 +110,24 @@ class TirageInline(admin.TabularInline):
     permissions=["tirer"],
 )
 def tirer_maintenant(modeladmin, request, queryset):
-    """For a lost task: the worker normally draws at the close."""
-    faits = sum(tirage.tirer(t, par=request.user) for t in queryset)
-    ignores = queryset.count() - faits
-    modeladmin.message_user(request, f"{faits} tirage(s) effectué(s).", messages.SUCCESS)
-    if ignores:
+    """For a lost task: the worker normally draws at the close. A draw rewrites a whole
+    opening's bookings: the worker does it, never the staff member's request."""
+    from comptes.tasks import apres_commit
+    from reservations.tasks import tirer_au_sort
+
+    dus = [t for t in queryset if t.tire_le is None and t.cloture <= timezone.now()]
+    for ouverture in dus:
+        apres_commit(tirer_au_sort, ouverture.pk)
+    modeladmin.message_user(
+        request,
+        f"{len(dus)} tirage(s) confié(s) au worker : les résultats arrivent dans une minute.",
+        messages.SUCCESS,
+    )
+    if len(dus) < queryset.count():
         modeladmin.message_user(
             request,
-            f"{ignores} ouverture(s) ignorée(s) : déjà tirée(s) ou demandes pas encore closes.",
+            f"{queryset.count() - len(dus)} ouverture(s) ignorée(s) : déjà tirée(s) ou "
+            "demandes pas encore closes.",
             messages.WARNING,
         )
 

@@ -312,7 +312,11 @@ def _appliquer(tirage: Tirage, demandes, lignes, par, maintenant) -> None:
                 r.inscription,
                 maintenant,
                 en_attente,
-                "Attribué par tirage au sort.",
+                (
+                    "Place attribuée par tirage au sort."
+                    if any(ligne["issue"] == PLACE for _, ligne in lignes_inscription)
+                    else "Pas de place au tirage au sort : voir le détail."
+                ),
                 f"{r.enfant.prenom} {r.enfant.nom} — {tirage.activite.nom} : tirage au sort, "
                 f"{_bilan([ligne for _, ligne in lignes_inscription])}",
             )

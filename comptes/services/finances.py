@@ -208,6 +208,8 @@ def _bilan_facturation(nb: int, total: Decimal, sans_tarif: set[str]) -> dict:
 # Households invoiced per transaction: each batch commits with its progress, so a run for
 # the whole town never holds the counter's lock for long and resumes where it stopped.
 FAMILLES_PAR_LOT = 1000
+# Reservation.Etat values that are billed (comptes loads before reservations; a test
+# checks they are still states of a booking).
 ETATS_FACTURES = ("reservee", "present", "absent")
 
 
@@ -438,14 +440,8 @@ _COLONNES_LIGNE = [
 
 def _inserer_lignes(lignes: list[tuple]) -> None:
     """Invoice lines in batches of one prepared INSERT: Django's bulk_create spends most
-    of a town's run preparing 2 million values one by one. Should the audit trail record
-    invoice lines, they go through it like any other bulk write."""
-    if hasattr(LigneFacture, "history"):
-        objets = [
-            LigneFacture(**dict(zip(_COLONNES_LIGNE, ligne, strict=True))) for ligne in lignes
-        ]
-        _creer_en_masse(LigneFacture, objets, "Facturation du mois")
-        return
+    of a town's run preparing 2 million values one by one. Lines are not audited on
+    purpose: an issued invoice never changes, its own row is in the audit trail."""
     table = connection.ops.quote_name(LigneFacture._meta.db_table)
     if connection.vendor == "postgresql":
         # COPY: PostgreSQL's bulk path, some ten times faster than INSERTs.

@@ -377,3 +377,9 @@ def test_a_credit_is_used_before_paying_online(parent, agent, cantine, inscripti
     finances.enregistrer_paiement(parent.famille, "5", "especes", agent)  # unallocated credit
     url = paiement_en_ligne.demarrer_paiement_en_ligne(facture, "parent@example.org")
     assert "amount=4.00" in url
+
+
+def test_billed_states_are_still_states_of_a_booking():
+    from reservations.models import Reservation
+
+    assert set(finances.ETATS_FACTURES) <= set(Reservation.Etat.values)

@@ -113,3 +113,8 @@ def test_a_payment_recorded_by_staff_in_the_admin_is_audited(client_agent, agent
     assert response.status_code == 302
     trace = Paiement.history.get()
     assert (trace.history_type, trace.history_user, str(trace.montant)) == ("+", agent, "12.50")
+
+
+def test_a_malformed_id_on_a_history_page_is_a_404(client_agent):
+    for url in ("/gestion/familles/enfant/abc/history/", "/gestion/familles/enfant/abc/history/1/"):
+        assert client_agent.get(url).status_code == 404

@@ -527,3 +527,24 @@ def test_the_semaine_type_preview_says_which_days_go_to_the_draw(
     assert "sera demandé pour le tirage au sort" in html
     client_parent.post(url, {**donnees, "confirmer": ""})
     assert Reservation.objects.filter(etat=Etat.TIRAGE).count() == 4
+
+
+def test_the_admin_action_gives_the_draw_to_the_worker(
+    loisirs, ouverture, horloge, client_agent, executer_taches, django_capture_on_commit_callbacks
+):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from django.urls import reverse
+
+    ((inscription,),) = _familles(loisirs, 1)
+    services.reserver(inscription, [LUNDI])
+    horloge.move_to(CLOTURE)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_agent.post(
+            reverse("admin:reservations_tirage_changelist"),
+            {"action": "tirer_maintenant", ACTION_CHECKBOX_NAME: [ouverture.pk]},
+        )
+    # Nothing drawn inside the staff member's request…
+    assert _etat(inscription)[0] == Etat.TIRAGE
+    executer_taches()
+    # …the worker draws.
+    assert _etat(inscription) == (Etat.RESERVEE, None)

@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand
+from django.db import OperationalError
 
+from comptes.errors import DomainError
 from reservations import tirage
 
 
@@ -10,5 +12,12 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        faits = sum(tirage.tirer(t, tache="manage.py tirer_au_sort") for t in tirage.tirages_dus())
+        faits = 0
+        for ouverture in tirage.tirages_dus():
+            try:
+                faits += tirage.tirer(ouverture, tache="manage.py tirer_au_sort")
+            except (OperationalError, DomainError) as exc:  # a day locked by a rush…
+                self.stderr.write(
+                    f"{ouverture} : pas tiré cette fois ({exc}) ; réessayé au passage suivant."
+                )
         self.stdout.write(f"{faits} tirage(s) au sort effectué(s).")
