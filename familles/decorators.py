@@ -12,9 +12,11 @@ def responsable_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        responsable = (
-            Responsable.objects.select_related("famille", "user").filter(user=request.user).first()
-        )
+        # Read with the user by the sign-in backend (comptes/backends.py): no query here.
+        try:
+            responsable = request.user.responsable
+        except Responsable.DoesNotExist:
+            responsable = None
         if responsable is None:
             return render(request, "familles/sans_famille.html", status=403)
         request.responsable = responsable

@@ -29,7 +29,10 @@ def _responsable(request: HttpRequest):
         return None
     from familles.models import Responsable
 
-    return Responsable.objects.filter(user=user).first()
+    try:
+        return user.responsable  # (read with the user: comptes/backends.py)
+    except Responsable.DoesNotExist:
+        return None
 
 
 def _informations_commune():

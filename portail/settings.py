@@ -176,9 +176,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "comptes.User"
 
+# Django's and allauth's, reading the parent's household with the user (comptes/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "comptes.backends.ModelBackend",
+    "comptes.backends.AllauthBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

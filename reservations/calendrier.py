@@ -2,6 +2,8 @@
 loaded in a fixed number of queries."""
 
 import datetime
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from inscriptions.models import Activite
@@ -60,6 +62,24 @@ class Calendrier:
             feries=feries(debut, fin),
         )
 
+    @classmethod
+    def charger_mois(
+        cls, activite: Activite, debut: datetime.date, fin: datetime.date, parametres
+    ) -> "Calendrier":
+        """The month calendar's read: holidays, closures and special days are kept in
+        memory per activity and month under `parametres.version_calendrier`, which every
+        change of them replaces (`changer_version`): the page reads them once per
+        process and version, not on each view. Rows read under a lock (bookings) never
+        come from here."""
+        cle = (activite.pk, parametres.version_calendrier, debut, fin)
+        lu = _MEMOIRE.lire(cle)
+        if lu is None:
+            cal = cls.charger(activite, debut, fin, parametres=parametres)
+            _MEMOIRE.garder(cle, (cal.vacances, cal.fermetures, cal.journees, cal.feries))
+            return cal
+        vacances, fermetures, journees, jours_feries = lu
+        return cls(activite, parametres, vacances, fermetures, journees, jours_feries)
+
     @property
     def regle_reservation(self) -> RegleDelai:
         p = self.parametres
@@ -115,3 +135,73 @@ class Calendrier:
         if journee is not None and journee.places is not None:
             return journee.places
         return self.parametres.places_par_jour
+
+
+class _Memoire:
+    """A small LRU map shared by the threads of one process (what is kept is only read)."""
+
+    def __init__(self, taille: int) -> None:
+        self.taille = taille
+        self.lignes: OrderedDict = OrderedDict()
+        self.verrou = threading.Lock()
+
+    def lire(self, cle):
+        with self.verrou:
+            valeur = self.lignes.get(cle)
+            if valeur is not None:
+                self.lignes.move_to_end(cle)
+            return valeur
+
+    def garder(self, cle, valeur) -> None:
+        with self.verrou:
+            self.lignes[cle] = valeur
+            self.lignes.move_to_end(cle)
+            while len(self.lignes) > self.taille:
+                self.lignes.popitem(last=False)
+
+    def vider(self) -> None:
+        with self.verrou:
+            self.lignes.clear()
+
+
+# activities × months a town's parents look at: a few hundred entries of a few rows each
+_MEMOIRE = _Memoire(taille=2048)
+
+
+def vider_memoire() -> None:
+    """(Tests: start from what the database holds.)"""
+    _MEMOIRE.vider()
+
+
+def changer_version(*, activite_id: int | None = None, periode_id: int | None = None) -> None:
+    """After a change of an activity's closures or special days (activite_id), or of a
+    season's holidays (periode_id): every process reads them again. One UPDATE (one new
+    random value is enough: the kept entries are keyed by activity too)."""
+    from reservations.models import ParametresReservation, nouvelle_version
+
+    lignes = ParametresReservation.objects.all()
+    if activite_id is not None:
+        lignes = lignes.filter(activite_id=activite_id)
+    else:
+        lignes = lignes.filter(activite__periode_id=periode_id)
+    lignes.update(version_calendrier=nouvelle_version())
+
+
+def _apres_changement(sender, instance, **kwargs) -> None:
+    if isinstance(instance, Vacances):
+        changer_version(periode_id=instance.periode_id)
+    else:
+        changer_version(activite_id=instance.activite_id)
+
+
+def brancher_signaux() -> None:
+    """Called by the app's ready(): closures, special days and holidays saved or deleted
+    anywhere (admin, services, shell) change the version. (A bulk write that bypasses
+    save() must call changer_version itself.)"""
+    from django.db.models.signals import post_delete, post_save
+
+    for modele in (Vacances, Fermeture, Journee):
+        post_save.connect(_apres_changement, sender=modele, dispatch_uid=f"cal-{modele.__name__}")
+        post_delete.connect(
+            _apres_changement, sender=modele, dispatch_uid=f"cal-del-{modele.__name__}"
+        )

@@ -105,7 +105,7 @@ def jours_du_mois(
     if parametres is None:
         cal = services._charger(inscription, debut, fin)  # (says bookings are not open)
     else:
-        cal = Calendrier.charger(inscription.activite, debut, fin, parametres=parametres)
+        cal = Calendrier.charger_mois(inscription.activite, debut, fin, parametres)
     # One grouped read for the places taken and the child's own booking each day. The
     # services keep each waiting list ranked 1..k (it closes up when someone leaves it),
     # so the child's rank is their position: no count of the rows ahead per day.

@@ -1,4 +1,5 @@
 import datetime
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -27,6 +28,10 @@ class ModeDelai(models.TextChoices):
 class ModeOuverture(models.TextChoices):
     PREMIER_ARRIVE = "premier_arrive", "Premier arrivé, premier servi"
     TIRAGE = "tirage", "Tirage au sort (ouvertures ci-dessous)"
+
+
+def nouvelle_version() -> int:
+    return secrets.randbits(62)
 
 
 class ParametresReservation(models.Model):
@@ -96,8 +101,13 @@ class ParametresReservation(models.Model):
         help_text="Tirage au sort : les demandes faites pendant une fenêtre d'ouverture "
         "sont tirées au sort à sa clôture (voir « Ouvertures par tirage au sort »).",
     )
+    # Changed (to a new random value) whenever the activity's holidays, closures or
+    # special days change: the month calendar keeps what it read of them in memory
+    # under this key (reservations/calendrier.py). Random, not a counter, so that a row
+    # id reused after a rollback never meets an old entry.
+    version_calendrier = models.BigIntegerField(default=nouvelle_version, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version_calendrier"])
 
     class Meta:
         verbose_name = "calendrier et règles de réservation"

@@ -72,9 +72,10 @@ def test_it_runs_a_constant_number_of_queries(
         enfant.personnes_autorisees.create(
             nom="Doe", prenom="Jo", lien="Voisin", telephone="06 00 00 00 01"
         )
-    # session, user, responsable+famille, enfants, personnes autorisées (prefetch),
+    # session, user with responsable+famille (comptes/backends.py),
+    # enfants, personnes autorisées (prefetch),
     # inscriptions+activités+sites+périodes (prefetch), responsables+users
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client_parent.get(URL)
     html = response.content.decode()
     assert html.count("Modifier<span") == nb_enfants

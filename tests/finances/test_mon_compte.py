@@ -114,8 +114,9 @@ def test_it_runs_a_constant_number_of_queries(
     finances.facturer_mois(D(2026, 10, 1))
     facture = Facture.objects.first()
     finances.enregistrer_paiement(parent.famille, "1", "cheque", agent, facture)
-    # session, user, responsable, invoices, payments per invoice (paid, balance, detail),
+    # session, user with responsable (comptes/backends.py),
+    # invoices, payments per invoice (paid, balance, detail),
     # quotients, incomes, children, payments, detail lines, detail enrolments
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client_parent.get(URL)
     assert response.content.decode().count("— Restauration scolaire, École") == nb_enfants

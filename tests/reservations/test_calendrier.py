@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from portail.models import Demande
-from reservations import services
-from reservations.models import Reservation
+from reservations import calendrier, services
+from reservations.models import Fermeture, Journee, Reservation, Vacances
 from tests.html import champs_sans_label
 from tests.reservations.conftest import inscrire
 
@@ -130,8 +130,43 @@ def test_it_runs_a_constant_number_of_queries(
     inscriptions = [inscrire(parent.famille, cantine, f"E{i}") for i in range(nb_enfants)]
     for i in inscriptions:
         services.reserver(i, [D(2026, 12, 3), D(2026, 12, 4), D(2026, 12, 10)])
-    # session, user, responsable, the enrolment with its rules and the household's other
-    # enrolments, vacances, fermetures, journées, places taken and my bookings per day
-    with django_assert_num_queries(8):
+    # session, user with responsable (comptes/backends.py), the enrolment with its rules
+    # and the household's other enrolments, vacances, fermetures, journées, places taken
+    # and my bookings per day
+    calendrier.vider_memoire()
+    with django_assert_num_queries(7):
         response = client_parent.get(_url(inscriptions[0]))
     assert response.content.decode().count(": réservé") == 3
+    # The same month again (for any child of any household): holidays, closures and
+    # special days are kept in memory under the activity's calendar version.
+    with django_assert_num_queries(4):
+        response = client_parent.get(_url(inscriptions[0]))
+    assert response.content.decode().count(": réservé") == 3
+
+
+def test_a_closure_holidays_or_a_special_day_show_at_once(client_parent, inscription, cantine):
+    """What the calendar keeps in memory is replaced as soon as staff change it, in this
+    process and in every other one (the version is in the database row read with the
+    enrolment)."""
+    client_parent.get(_url(inscription))  # kept in memory
+    fermeture = Fermeture.objects.create(
+        activite=cantine, debut=D(2026, 12, 3), fin=D(2026, 12, 3), motif="Grève"
+    )
+    assert "jeudi 3 décembre 2026 : Grève" in client_parent.get(_url(inscription)).content.decode()
+    fermeture.delete()
+    html = client_parent.get(_url(inscription)).content.decode()
+    assert "Grève" not in html
+    Journee.objects.create(activite=cantine, date=D(2026, 12, 4), places=2)
+    assert "vendredi 4 décembre 2026 : libre, 2 places" in (
+        client_parent.get(_url(inscription)).content.decode()
+    )
+    Vacances.objects.create(
+        periode=cantine.periode, nom="Vacances du maire", debut=D(2026, 12, 7), fin=D(2026, 12, 8)
+    )
+    html = client_parent.get(_url(inscription)).content.decode()
+    assert "lundi 7 décembre 2026 : Vacances du maire" in html
+    # Another process, which kept the month under the old version, reads it again: the
+    # version it meets in the enrolment's row is new.
+    ancienne = cantine.parametres_reservation.version_calendrier
+    cantine.parametres_reservation.refresh_from_db()
+    assert cantine.parametres_reservation.version_calendrier != ancienne
