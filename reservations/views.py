@@ -79,7 +79,7 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
         "reservations/calendrier.html",
         {
             "inscription": inscription,
-            "semaines": semaines,
+            "corps_du_tableau": lecture.corps_du_tableau(semaines),
             "debut_mois": debut,
             "regle_reservation": cal.regle_reservation.en_clair(),
             "regle_annulation": cal.regle_annulation.en_clair(),
