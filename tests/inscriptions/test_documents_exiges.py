@@ -42,15 +42,12 @@ def test_the_request_is_taken_and_the_parent_is_warned(client_parent, parent, ac
     assert Inscription.objects.count() == 1
     textes = [str(m) for m in get_messages(response.wsgi_request)]
     assert any(
-        "exige des documents que le service n'a pas encore acceptés : « Assurance », « CAF »"
-        in t
+        "exige des documents que le service n'a pas encore acceptés : « Assurance », « CAF »" in t
         for t in textes
     )
 
 
-def test_mes_documents_names_the_activity_that_requires_it(
-    client_parent, parent, creer_activite
-):
+def test_mes_documents_names_the_activity_that_requires_it(client_parent, parent, creer_activite):
     enfant = creer_enfant(parent.famille, "Zoé")
     assurance = creer_type("Assurance extrascolaire")
     activite = creer_activite(nom="Centre de loisirs")
