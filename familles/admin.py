@@ -333,8 +333,9 @@ class TypeDocumentAdminForm(forms.ModelForm):
             "site", "periode"
         ),
         required=False,
-        widget=admin.widgets.FilteredSelectMultiple("activités", is_stacked=False),
-        help_text="Une inscription à l'une de ces activités avertit la famille s'il manque.",
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text="Une inscription à l'une de ces activités avertit la famille s'il manque. "
+        "Maintenez Ctrl (ou Cmd) pour en choisir plusieurs.",
     )
 
     class Meta:

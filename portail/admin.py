@@ -209,14 +209,13 @@ class DemandeAdmin(AuditAdmin):
         if document is None or not document.fichier:
             return "—"
         vu = (
-            format_html(
-                " (ouvert le {})", date_format(localtime(document.consulte_le), "j F Y H:i")
-            )
+            f"ouvert le {date_format(localtime(document.consulte_le), 'j F Y H:i')}"
             if document.consulte_le
-            else " (à ouvrir avant de l'accepter)"
+            else "à ouvrir avant de l'accepter"
         )
+        # The state is in the link's text: a link alone in its cell (no colour-only cue).
         return format_html(
-            '<a href="{}">Ouvrir le document</a>{}',
+            '<a href="{}">Ouvrir le document ({})</a>',
             reverse("document_fichier", args=[document.pk]),
             vu,
         )

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from familles import documents
 from familles.models import Document, TypeDocument
@@ -50,7 +51,7 @@ def test_opening_it_from_the_list_then_accepting_makes_it_valid_and_tells_the_fa
 ):
     liste = client_agent.get(DEMANDES).content.decode()
     lien = reverse("document_fichier", args=[document.pk])
-    assert lien in liste and "à ouvrir avant de l&#x27;accepter" in liste
+    assert lien in liste and "Ouvrir le document (à ouvrir avant de l&#x27;accepter)" in liste
     assert client_agent.get(lien).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         _accepter_en_masse(client_agent, document.demande)
@@ -58,7 +59,7 @@ def test_opening_it_from_the_list_then_accepting_makes_it_valid_and_tells_the_fa
     document.refresh_from_db()
     assert document.statut == Document.Statut.ACCEPTE
     assert document.consulte_par == agent
-    depot = document.depose_le.date()
+    depot = timezone.localdate(document.depose_le)  # Paris day, not UTC
     assert document.valide_jusqu_au == documents._plus_mois(depot, 12) - datetime.timedelta(1)
     assert [m.to for m in mail.outbox] == [["parent@example.org"]]
     assert "acceptée" in mail.outbox[0].subject
