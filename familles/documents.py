@@ -84,6 +84,8 @@ class Ligne:
 
     @property
     def libelle(self) -> str:
+        if self.etat == MANQUANT and not self.requis_pour:
+            return "Non fourni"  # asked of those concerned only: not an alarm
         return LIBELLES[self.etat]
 
     @property

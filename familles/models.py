@@ -317,6 +317,16 @@ class TypeDocument(models.Model):
     def par_enfant(self) -> bool:
         return self.portee == self.Portee.ENFANT
 
+    @property
+    def validite_en_clair(self) -> str:
+        if self.validite == self.Validite.MOIS:
+            return f"{self.duree_mois} mois après le dépôt"
+        if self.validite == self.Validite.DATE and self.valide_jusqu_au:
+            return f"jusqu'au {self.valide_jusqu_au:%d/%m/%Y}"
+        if self.validite == self.Validite.SAISON:
+            return "jusqu'à la fin de l'année scolaire (31 août)"
+        return "sans limite de durée"
+
 
 class DocumentQuerySet(models.QuerySet):
     def for_user(self, user) -> "DocumentQuerySet":

@@ -87,12 +87,12 @@ class DemandeAdmin(AuditAdmin):
         "cree_le",
         "type",
         "objet",
+        "piece",
         "famille",
         "demandeur",
         "statut_affiche",
         "traitee_le",
         "traitee_par",
-        "piece",
     ]
     list_display_links = ["objet"]
     list_filter = [StatutFilter, "type", "cree_le"]

@@ -69,7 +69,7 @@ def test_the_page_says_what_is_missing_pending_valid_expiring_and_refused(
 
     html = client_parent.get(URL).content.decode()
 
-    assert "Manquant" in _ligne(html, manquant.nom)
+    assert "Non fourni" in _ligne(html, manquant.nom)  # not required by an activity
     assert "En attente de vérification" in _ligne(html, attente.nom)
     assert "Valide" in _ligne(html, valide.nom)
     assert "Sans limite de durée" in _ligne(html, valide.nom)
@@ -170,7 +170,7 @@ def test_the_other_household_of_a_separated_family_does_not_see_the_documents(cl
     assurance = creer_type()
     document = deposer(parent, assurance, zoe)
     client.force_login(autre_foyer.user)
-    assert "Manquant" in _ligne(client.get(URL).content.decode(), assurance.nom)
+    assert "Non fourni" in _ligne(client.get(URL).content.decode(), assurance.nom)
     assert client.get(reverse("document_fichier", args=[document.pk])).status_code == 404
     # …and gives its own.
     assert _envoyer(client, _url_depot(assurance, zoe)).status_code == 302

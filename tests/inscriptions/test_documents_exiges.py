@@ -62,3 +62,4 @@ def test_mes_documents_names_the_activity_that_requires_it(client_parent, parent
     )
     html = client_parent.get(reverse("mes_documents")).content.decode()
     assert "Exigé pour : Centre de loisirs" in html
+    assert "✗ Manquant" in html
