@@ -277,6 +277,43 @@ def deposer(
     return document
 
 
+def retirer(responsable: Responsable, document_id: int) -> Document:
+    """The family withdraws a file the service has not checked yet (a wrong file): its
+    request is cancelled and the file deleted after commit; another may then be given."""
+    from portail.models import Demande
+
+    with transaction.atomic():
+        document = (
+            Document.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("type", "enfant")
+            .get(pk=document_id, famille_id=responsable.famille_id)
+        )
+        demande = (
+            Demande.objects.select_for_update(of=("self",), no_key=True)
+            .filter(pk=document.demande_id)
+            .first()
+        )
+        if document.statut != Document.Statut.EN_ATTENTE or (
+            demande is not None and not demande.est_en_attente
+        ):
+            raise DocumentError(
+                "Le service a déjà traité ce document : il ne peut plus être retiré."
+            )
+        nom = document.fichier.name
+        document.statut = Document.Statut.ANNULE
+        document.fichier = ""
+        document.save(update_fields=["statut", "fichier"])
+        if nom:
+            stockage = Document._meta.get_field("fichier").storage
+            transaction.on_commit(lambda: stockage.delete(nom))
+        if demande is not None:
+            demande.statut = Demande.Statut.ANNULEE
+            demande.traitee_le = timezone.now()
+            demande.reponse = "Retiré par la famille."
+            demande.save(update_fields=["statut", "traitee_le", "reponse"])
+    return document
+
+
 # --- staff --------------------------------------------------------------------------------
 
 

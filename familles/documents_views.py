@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from comptes import fichiers
 from comptes.services import jetons
@@ -68,6 +68,24 @@ def deposer_document(
         "familles/deposer_document.html",
         {"form": form, "type_document": type_document, "enfant": enfant},
     )
+
+
+@responsable_required
+@require_POST
+def retirer_document(request: HttpRequest, pk: int) -> HttpResponse:
+    # Another household's document is a 404, like every foreign id.
+    document = get_object_or_404(Document.objects.for_user(request.user), pk=pk)
+    try:
+        document = documents.retirer(request.responsable, document.pk)
+    except documents.DocumentError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"« {documents.objet_demande(document.type, document.enfant)} » est retiré ; "
+            "vous pouvez en envoyer un autre.",
+        )
+    return redirect("mes_documents")
 
 
 @login_required

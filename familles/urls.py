@@ -19,4 +19,5 @@ urlpatterns = [
         name="deposer_document_enfant",
     ),
     path("documents/<int:pk>/fichier/", documents_views.document_fichier, name="document_fichier"),
+    path("documents/<int:pk>/retirer/", documents_views.retirer_document, name="retirer_document"),
 ]

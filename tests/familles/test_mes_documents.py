@@ -175,3 +175,36 @@ def test_the_other_household_of_a_separated_family_does_not_see_the_documents(cl
     # …and gives its own.
     assert _envoyer(client, _url_depot(assurance, zoe)).status_code == 302
     assert Document.objects.filter(famille=autre_foyer.famille).count() == 1
+
+
+def test_a_pending_file_can_be_withdrawn_and_another_given(
+    client_parent, parent, media, django_capture_on_commit_callbacks
+):
+    assurance = creer_type(portee="famille")
+    document = deposer(parent, assurance)
+    nom = document.fichier.name
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_parent.post(reverse("retirer_document", args=[document.pk]))
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.statut == Document.Statut.ANNULE and not document.fichier
+    assert document.demande.statut == Demande.Statut.ANNULEE
+    assert not (media / nom).exists()
+    assert "Non fourni" in _ligne(client_parent.get(URL).content.decode(), assurance.nom)
+    assert _envoyer(client_parent, _url_depot(assurance)).status_code == 302
+
+
+def test_a_checked_file_cannot_be_withdrawn(client_parent, parent, agent):
+    document = accepter(deposer(parent, creer_type(portee="famille")), agent)
+    response = client_parent.post(reverse("retirer_document", args=[document.pk]), follow=True)
+    assert "déjà traité ce document" in response.content.decode()
+    document.refresh_from_db()
+    assert document.statut == Document.Statut.ACCEPTE and document.fichier
+
+
+def test_a_stranger_cannot_withdraw_a_document(client, parent, etranger):
+    document = deposer(parent, creer_type(portee="famille"))
+    client.force_login(etranger.user)
+    assert client.post(reverse("retirer_document", args=[document.pk])).status_code == 404
+    document.refresh_from_db()
+    assert document.statut == Document.Statut.EN_ATTENTE
