@@ -2,11 +2,21 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import password_validation
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 
 from comptes import services as comptes_services
 from comptes.admin_historique import AuditAdmin
 from familles import services
-from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Responsable
+from familles.models import (
+    Document,
+    Enfant,
+    Famille,
+    PersonneAutorisee,
+    Rattachement,
+    Responsable,
+    TypeDocument,
+)
 from familles.validators import normaliser_telephone
 
 
@@ -308,3 +318,121 @@ class EnfantAdmin(AuditAdmin):
     @admin.display(description="allergies", boolean=True)
     def allergique(self, obj):
         return bool(obj.allergies)
+
+
+# --- Pièces justificatives -------------------------------------------------------------
+
+
+class TypeDocumentAdminForm(forms.ModelForm):
+    """The activities that require a type are stored on the activity (inscriptions
+    depends on familles): edited here too, through the reverse relation."""
+
+    activites = forms.ModelMultipleChoiceField(
+        label="activités qui l'exigent",
+        queryset=TypeDocument._meta.get_field("activites").related_model.objects.select_related(
+            "site", "periode"
+        ),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text="Une inscription à l'une de ces activités avertit la famille s'il manque. "
+        "Maintenez Ctrl (ou Cmd) pour en choisir plusieurs.",
+    )
+
+    class Meta:
+        model = TypeDocument
+        fields = [
+            "nom",
+            "description",
+            "portee",
+            "validite",
+            "duree_mois",
+            "valide_jusqu_au",
+            "actif",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["activites"].initial = self.instance.activites.all()
+
+    def clean(self):
+        cleaned = super().clean()
+        validite = cleaned.get("validite")
+        if validite == TypeDocument.Validite.MOIS and not cleaned.get("duree_mois"):
+            self.add_error("duree_mois", "Indiquez la durée de validité en mois.")
+        if validite == TypeDocument.Validite.DATE and not cleaned.get("valide_jusqu_au"):
+            self.add_error("valide_jusqu_au", "Indiquez la date jusqu'à laquelle le document vaut.")
+        return cleaned
+
+
+@admin.register(TypeDocument)
+class TypeDocumentAdmin(AuditAdmin):
+    form = TypeDocumentAdminForm
+    list_display = ["nom", "portee", "validite", "actif"]
+    list_filter = ["actif", "portee"]
+    search_fields = ["nom"]
+    fields = [*TypeDocumentAdminForm.Meta.fields, "activites"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.activites.set(form.cleaned_data["activites"])
+
+
+@admin.register(Document)
+class DocumentAdmin(AuditAdmin):
+    """Documents are accepted or refused through their Demande ("Demandes à traiter"):
+    staff open the file there first. This list is for finding and reading them."""
+
+    list_display = [
+        "depose_le",
+        "type",
+        "enfant",
+        "famille",
+        "statut",
+        "valide_jusqu_au",
+        "fichier_lien",
+        "demande_lien",
+    ]
+    list_filter = ["statut", "type"]
+    list_select_related = ["type", "enfant", "famille", "demande"]
+    search_fields = ["famille__nom", "enfant__nom", "enfant__prenom", "type__nom"]
+    date_hierarchy = "depose_le"
+    fields = [
+        "type",
+        "famille",
+        "enfant",
+        "fichier_lien",
+        "statut",
+        "valide_jusqu_au",
+        "depose_le",
+        "depose_par",
+        "consulte_le",
+        "consulte_par",
+        "rappel_envoye_le",
+        "demande_lien",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="fichier")
+    def fichier_lien(self, obj):
+        if not obj.fichier:
+            return "—"
+        return format_html(
+            '<a href="{}">Ouvrir le document</a>', reverse("document_fichier", args=[obj.pk])
+        )
+
+    @admin.display(description="demande")
+    def demande_lien(self, obj):
+        if obj.demande_id is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:portail_demande_change", args=[obj.demande_id]),
+            "Accepter ou refuser" if obj.statut == Document.Statut.EN_ATTENTE else "Voir",
+        )

@@ -263,3 +263,26 @@ PersonnesAutoriseesFormSet = forms.inlineformset_factory(
     validate_max=True,
     can_delete=True,
 )
+
+
+# --- Pièces justificatives -------------------------------------------------------------
+
+
+class DocumentForm(JetonMixin, forms.Form):
+    fichier = forms.FileField(
+        label="Document (PDF, JPEG ou PNG, 5 Mo au plus)",
+        help_text="Un scan ou une photo lisible de toutes les pages utiles.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+        error_messages={"required": "Choisissez le fichier à envoyer."},
+    )
+
+    def clean_fichier(self):
+        # The service's own check, so its message shows next to the field.
+        from familles import documents
+
+        fichier = self.cleaned_data["fichier"]
+        try:
+            documents.verifier_fichier(fichier)
+        except documents.DocumentError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return fichier

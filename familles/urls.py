@@ -1,10 +1,23 @@
 from django.urls import path
 
-from familles import views
+from familles import documents_views, views
 
 urlpatterns = [
     path("famille/", views.ma_famille, name="ma_famille"),
     path("famille/enfants/ajouter/", views.enfant_ajouter, name="enfant_ajouter"),
     path("famille/enfants/<int:pk>/modifier/", views.enfant_modifier, name="enfant_modifier"),
     path("coordonnees/", views.mes_coordonnees, name="mes_coordonnees"),
+    path("documents/", documents_views.mes_documents, name="mes_documents"),
+    path(
+        "documents/deposer/<int:type_pk>/",
+        documents_views.deposer_document,
+        name="deposer_document",
+    ),
+    path(
+        "documents/deposer/<int:type_pk>/enfant/<int:enfant_pk>/",
+        documents_views.deposer_document,
+        name="deposer_document_enfant",
+    ),
+    path("documents/<int:pk>/fichier/", documents_views.document_fichier, name="document_fichier"),
+    path("documents/<int:pk>/retirer/", documents_views.retirer_document, name="retirer_document"),
 ]

@@ -140,6 +140,14 @@ class Activite(models.Model):
         default=False,
         help_text="Une attestation demandée par la famille est émise aussitôt.",
     )
+    documents_requis = models.ManyToManyField(
+        "familles.TypeDocument",
+        blank=True,
+        related_name="activites",
+        verbose_name="documents exigés",
+        help_text="Pièces que la famille doit fournir (et que le service doit accepter) "
+        "pour cet accueil.",
+    )
 
     objects = ActiviteQuerySet.as_manager()
 

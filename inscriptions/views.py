@@ -6,9 +6,11 @@ from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from comptes.services import jetons
+from familles import documents
 from familles.decorators import responsable_required
 from familles.models import Enfant
 from inscriptions import pdf, services
@@ -135,13 +137,34 @@ def inscrire(request: HttpRequest, enfant_pk: int, activite_pk: int) -> HttpResp
                     "Votre demande d'inscription est enregistrée ; le "
                     "service vous répondra par e-mail.",
                 )
+            if manquants := documents.manquants_pour(request.responsable.famille, enfant, activite):
+                messages.warning(request, _avertissement_documents(manquants))
             return redirect("inscription_detail", inscription.pk)
     places = services.places_restantes(activite)
     return render(
         request,
         "inscriptions/inscrire.html",
-        {"enfant": enfant, "activite": activite, "form": form, "places": places},
+        {
+            "enfant": enfant,
+            "activite": activite,
+            "form": form,
+            "places": places,
+            "documents_manquants": documents.manquants_pour(
+                request.responsable.famille, enfant, activite
+            ),
+        },
     )
+
+
+def _avertissement_documents(manquants) -> str:
+    noms = ", ".join(f"« {ligne.type.nom} »" for ligne in manquants)
+    return ngettext(
+        "Cette activité exige un document que le service n'a pas encore accepté : {noms}. "
+        "Envoyez-le depuis « Mes documents ».",
+        "Cette activité exige des documents que le service n'a pas encore acceptés : {noms}. "
+        "Envoyez-les depuis « Mes documents ».",
+        len(manquants),
+    ).format(noms=noms)
 
 
 @responsable_required

@@ -4,7 +4,9 @@ from django.contrib.admin import helpers
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from comptes.admin_historique import AuditAdmin
@@ -85,6 +87,7 @@ class DemandeAdmin(AuditAdmin):
         "cree_le",
         "type",
         "objet",
+        "piece",
         "famille",
         "demandeur",
         "statut_affiche",
@@ -93,7 +96,7 @@ class DemandeAdmin(AuditAdmin):
     ]
     list_display_links = ["objet"]
     list_filter = [StatutFilter, "type", "cree_le"]
-    list_select_related = ["famille", "demandeur", "traitee_par"]
+    list_select_related = ["famille", "demandeur", "traitee_par", "document"]
     search_fields = ["objet", "famille__nom", "demandeur__nom", "demandeur__user__email"]
     date_hierarchy = "cree_le"
     actions = [accepter, refuser]
@@ -105,6 +108,7 @@ class DemandeAdmin(AuditAdmin):
         "demandeur",
         "objet",
         "changements",
+        "piece",
         "cree_le",
         "traitee_le",
         "traitee_par",
@@ -193,6 +197,27 @@ class DemandeAdmin(AuditAdmin):
         symboles = {"en_attente": "⏳", "acceptee": "✓", "refusee": "✗", "annulee": "⊘"}
         return format_html(
             "<strong>{} {}</strong>", symboles.get(obj.statut, ""), obj.get_statut_display()
+        )
+
+    @admin.display(description="pièce")
+    def piece(self, obj):
+        """A document request's file: opening it (the portal's own download view) is what
+        lets the agent accept it; a document is never accepted unseen, in bulk."""
+        if obj.type != Demande.Type.DOCUMENT:
+            return "—"
+        document = getattr(obj, "document", None)
+        if document is None or not document.fichier:
+            return "—"
+        vu = (
+            f"ouvert le {date_format(localtime(document.consulte_le), 'j F Y H:i')}"
+            if document.consulte_le
+            else "à ouvrir avant de l'accepter"
+        )
+        # The state is in the link's text: a link alone in its cell (no colour-only cue).
+        return format_html(
+            '<a href="{}">Ouvrir le document ({})</a>',
+            reverse("document_fichier", args=[document.pk]),
+            vu,
         )
 
     @admin.display(description="changements demandés")

@@ -18,6 +18,9 @@ RUBRIQUES = {
     "agenda": "mes_inscriptions",
     "mon_compte": "mon_compte",
     "declarer_revenus": "mon_compte",
+    "mes_documents": "mes_documents",
+    "deposer_document": "mes_documents",
+    "deposer_document_enfant": "mes_documents",
 }
 
 

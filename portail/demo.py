@@ -32,7 +32,8 @@ MOT_DE_PASSE = "portail-demo"
 SECRET_TOTP_AGENT = "PORTAILFAMILLEDEMOAGENTS"  # noqa: S105 (public, demo only)
 LOGINS = {
     "parent1@example.org": "parent : deux enfants, cantine et réservations, une facture à "
-    "payer en ligne, une modification de coordonnées en attente",
+    "payer en ligne, une modification de coordonnées en attente, un document manquant et un "
+    "autre en attente de vérification",
     "parent2@example.org": "parent d'un autre foyer",
     "gestionnaire@example.org": "agent du service enfance (administration : /gestion/)",
 }
@@ -686,6 +687,7 @@ def creer_comptes_connus() -> list[str]:
         )
         _reservations_demo(p1, lea, periode, aujourd_hui)
         _compte_demo(p1, lea)
+        _documents_demo(p1, lea, periode)
         crees.append("parent1@example.org")
     if not User.objects.filter(email="parent2@example.org").exists():
         coord = {**_coordonnees(random.Random(2), "Benali", False), "prenom": "Karim"}
@@ -876,3 +878,46 @@ def _generer_lot(indices: range, seed: int, mot_de_passe: str, rentree: int) -> 
                 )
             )
     Demande.objects.bulk_create(demandes)
+
+
+# --- Pièces justificatives: the types a town asks for; parent1 has one missing (Hugo's
+# insurance, required by the after-school care) and one pending (Léa's PAI). ----------
+
+TYPES_DOCUMENTS = [
+    # nom, portée, validité, durée en mois, exigé par ces types d'activité
+    ("Attestation d'assurance extrascolaire", "enfant", "saison", None,
+     [Activite.Type.PERISCOLAIRE_SOIR, Activite.Type.LOISIRS_MERCREDI,
+      Activite.Type.LOISIRS_VACANCES]),
+    ("Vaccinations (copie du carnet de santé)", "enfant", "mois", 12,
+     [Activite.Type.LOISIRS_MERCREDI, Activite.Type.LOISIRS_VACANCES]),
+    ("Projet d'accueil individualisé (PAI)", "enfant", "saison", None, []),
+    ("Certificat médical", "enfant", "mois", 12, []),
+    ("Attestation CAF ou MSA (quotient familial)", "famille", "mois", 12, []),
+    ("Jugement de garde", "famille", "permanente", None, []),
+]  # fmt: skip
+
+
+def creer_types_documents(periode: Periode) -> None:
+    from familles.models import TypeDocument
+
+    for nom, portee, validite, mois, types_activite in TYPES_DOCUMENTS:
+        type_document, cree = TypeDocument.objects.get_or_create(
+            nom=nom, defaults={"portee": portee, "validite": validite, "duree_mois": mois}
+        )
+        if cree and types_activite:
+            type_document.activites.set(
+                Activite.objects.filter(periode=periode, type__in=types_activite)
+            )
+
+
+def _documents_demo(parent: Responsable, lea: Enfant, periode: Periode) -> None:
+    from django.core.files.base import ContentFile
+
+    from familles import documents
+    from familles.models import TypeDocument
+
+    creer_types_documents(periode)
+    pdf = ContentFile(b"%PDF-1.4\n% PAI de Lea (demo)\n%%EOF\n", name="pai.pdf")
+    documents.deposer(
+        parent, TypeDocument.objects.get(nom="Projet d'accueil individualisé (PAI)"), lea, pdf
+    )

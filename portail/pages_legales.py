@@ -67,6 +67,15 @@ TRAITEMENTS = [
         "les factures qu'ils justifient",
     ),
     Traitement(
+        "Documents (pièces justificatives)",
+        "Attestations d'assurance, carnet de vaccinations, attestation CAF ou MSA, PAI, "
+        "jugement de garde, certificats… que vous envoyez, et leur vérification par le service.",
+        "Vérifier que l'enfant peut être accueilli dans les conditions requises.",
+        MISSION,
+        "documents",
+        "après leur expiration ou leur refus (ils sont effacés avec le compte du foyer)",
+    ),
+    Traitement(
         "Réservations, factures et paiements",
         "Jours réservés, présences et absences, factures, avoirs, paiements (au guichet ou "
         "en ligne : la commune ne reçoit jamais votre numéro de carte).",

@@ -37,7 +37,14 @@ from comptes.models import (
     TransactionEnLigne,
 )
 from comptes.services import finances
-from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Responsable
+from familles.models import (
+    Document,
+    Enfant,
+    Famille,
+    PersonneAutorisee,
+    Rattachement,
+    Responsable,
+)
 from inscriptions.models import Activite, Attestation, Inscription
 from portail.models import Demande
 from reservations.models import FluxCalendrier, Reservation, SemaineType
@@ -170,6 +177,10 @@ def donnees_du_foyer(famille: Famille, lisible: bool = False) -> dict:
         _section("Attestations", Attestation.objects.filter(inscription__famille=famille)),
         _section("Demandes", Demande.objects.filter(famille=famille).order_by("cree_le")),
         _section("Revenus déclarés", Revenu.objects.filter(famille=famille)),
+        _section(
+            "Documents (pièces justificatives)",
+            Document.objects.filter(famille=famille).order_by("depose_le"),
+        ),
         _section("Quotients familiaux", QuotientFamilial.objects.filter(famille=famille)),
         _section("Factures et avoirs", Facture.objects.filter(famille=famille)),
         _section("Lignes de factures", LigneFacture.objects.filter(facture__famille=famille)),
@@ -379,7 +390,7 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
 
         bilan.fichiers_supprimes = _effacer_justificatifs(
             Revenu.objects.filter(famille=famille), MOTIF_ANONYMISATION
-        )
+        ) + _effacer_documents(Document.objects.filter(famille=famille))
 
         nom_anonyme = f"Foyer anonymisé n° {famille.pk}"
         # Attestations already issued: the public check no longer names the child.
@@ -441,6 +452,19 @@ def _effacer_justificatifs(revenus, raison: str) -> int:
     return nombre
 
 
+def _effacer_documents(documents) -> int:
+    """Delete these documents, their old versions in the audit trail, and their files
+    (after commit). Their requests stay, emptied by the caller or kept as a trace."""
+    lignes = list(documents.values_list("pk", "fichier"))
+    for _, nom in lignes:
+        if nom:
+            transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
+    ids = [pk for pk, _ in lignes]
+    Document.objects.filter(pk__in=ids).delete()
+    _purger_historique(Document, ids)
+    return sum(1 for _, nom in lignes if nom)
+
+
 def _supprimer_fichier(nom: str) -> None:
     from django.core.files.storage import default_storage
 
@@ -485,11 +509,12 @@ def foyers_inactifs():
 
 
 def fichiers_orphelins(dossier: str = "justificatifs") -> list[str]:
-    """Stored proofs no row points to, older than a day (a process killed between the
-    file and its row's commit): a safety net behind comptes.fichiers.enregistrer."""
+    """Stored proofs and documents no row points to, older than a day (a process killed
+    between the file and its row's commit): a safety net behind comptes.fichiers.enregistrer."""
     from django.core.files.storage import default_storage
 
     connus = set(Revenu.objects.exclude(justificatif="").values_list("justificatif", flat=True))
+    connus |= set(Document.objects.exclude(fichier="").values_list("fichier", flat=True))
     limite = timezone.now() - datetime.timedelta(days=1)
     orphelins = []
     try:
@@ -538,13 +563,29 @@ def purger(simulation: bool = False) -> dict[str, int]:
         compte["fiches_sante"] = len(enfants_sante)
         inactifs = list(foyers_inactifs())
         compte["foyers_inactifs"] = len(inactifs)
-        orphelins = fichiers_orphelins()
+        # Documents expired, or refused, for the period (accepted ones in force stay).
+        limite_documents = _il_y_a(conservation("documents"))
+        documents = Document.objects.filter(
+            Q(valide_jusqu_au__lt=limite_documents.date())
+            | Q(
+                statut__in=[Document.Statut.REFUSE, Document.Statut.ANNULE],
+                demande__traitee_le__lt=limite_documents,
+            )
+            | Q(
+                statut__in=[Document.Statut.REFUSE, Document.Statut.ANNULE],
+                demande__isnull=True,
+                depose_le__lt=limite_documents,
+            )
+        )
+        compte["documents"] = documents.count()
+        orphelins = fichiers_orphelins() + fichiers_orphelins("documents")
         compte["fichiers_orphelins"] = len(orphelins)
         if simulation:
             transaction.set_rollback(True)
             return compte
         courriels.delete()
         _effacer_justificatifs(revenus, ECHUE)
+        _effacer_documents(documents)
         transactions.delete()
         for historique in historiques:
             historique.delete()

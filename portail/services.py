@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 
 from comptes.errors import DomainError
 from comptes.services import finances
+from familles import documents
 from familles.services import appliquer_modification_coordonnees
 from inscriptions import services as inscriptions
 from portail import emails, rgpd
@@ -56,6 +57,12 @@ TRAITEMENTS: dict[str, Traitement] = {
         "reservations.change_reservation",
         si_acceptee=reservations.accepter_depuis_demande,
         si_refusee=reservations.refuser_depuis_demande,
+    ),
+    # A document is accepted only once the agent has opened it (never unseen, in bulk).
+    Demande.Type.DOCUMENT: Traitement(
+        "familles.change_document",
+        si_acceptee=documents.accepter_depuis_demande,
+        si_refusee=documents.refuser_depuis_demande,
     ),
     # Closing an account erases for good: only those who may delete households decide.
     Demande.Type.CLOTURE: Traitement(

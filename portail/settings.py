@@ -346,6 +346,8 @@ PORTAIL_CONSERVATION = {
         "courriels": 12,
         # Who changed what (audit trail).
         "historique": 60,
+        # Documents (pièces justificatives) after they expire or are refused.
+        "documents": 12,
     }.items()
 }
 

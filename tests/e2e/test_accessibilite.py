@@ -10,10 +10,12 @@ from django.test import Client
 
 from comptes.models import Facture, QuotientFamilial
 from comptes.services import finances
+from familles.models import TypeDocument
 from inscriptions.models import Inscription
 from portail.models import Demande
 from reservations.models import ParametresReservation
 from tests.conftest import creer_enfant, creer_user
+from tests.familles.documents_aide import deposer
 from tests.finances.aide import jour, tarif
 from tests.reservations.conftest import *  # noqa: F403 - horloge, cantine, inscription…
 from tests.reservations.conftest import inscrire
@@ -85,6 +87,9 @@ def test_parent_pages(ecran, live_server, parent, creer_activite):
     Demande.objects.create(
         famille=parent.famille, type=Demande.Type.COORDONNEES, objet="Nouvelle adresse"
     )
+    assurance = TypeDocument.objects.create(nom="Attestation d'assurance")
+    autre.documents_requis.add(assurance)  # "Mes documents" and the enrolment form warn
+    deposer(parent, TypeDocument.objects.create(nom="PAI"), enfant)  # a pending one
     _connecter(ecran, live_server, parent.user)
     _verifier(
         ecran,
@@ -95,6 +100,8 @@ def test_parent_pages(ecran, live_server, parent, creer_activite):
             "/famille/enfants/ajouter/",
             f"/famille/enfants/{enfant.pk}/modifier/",
             "/coordonnees/",
+            "/documents/",
+            f"/documents/deposer/{assurance.pk}/enfant/{enfant.pk}/",
             "/inscriptions/",
             f"/inscriptions/enfant/{enfant.pk}/nouvelle/",
             f"/inscriptions/enfant/{enfant.pk}/nouvelle/{autre.pk}/",
@@ -149,6 +156,7 @@ def test_staff_pages(ecran, live_server, parent, creer_activite):
     demande = Demande.objects.create(
         famille=parent.famille, type=Demande.Type.COORDONNEES, objet="Nouvelle adresse"
     )
+    piece = deposer(parent, TypeDocument.objects.create(nom="PAI"), inscription.enfant)
     chef = creer_user("chef@example.org", is_staff=True, is_superuser=True)
     _connecter(ecran, live_server, chef)
     a = cantine.pk
@@ -167,6 +175,9 @@ def test_staff_pages(ecran, live_server, parent, creer_activite):
             f"/gestion/portail/demande/{demande.pk}/change/",
             f"/gestion/inscriptions/inscription/{inscription.pk}/change/",
             "/gestion/portail/informationscommune/1/change/",
+            f"/gestion/portail/demande/{piece.demande_id}/change/",
+            "/gestion/familles/typedocument/add/",
+            "/gestion/familles/document/",
             "/gestion/inscriptions/periode/add/",
         ],
     )
