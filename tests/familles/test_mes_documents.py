@@ -88,9 +88,9 @@ def test_the_page_runs_a_constant_number_of_queries(
         enfant = creer_enfant(parent.famille, f"Enfant{i}")
         for type_document in types[:2]:
             accepter(deposer(parent, type_document, enfant), agent)
-    # session, user, responsable (+ famille), children, types, documents (+ requests),
-    # requirements
-    with django_assert_num_queries(7):
+    # session, user with responsable (+ famille, comptes/backends.py), children, types,
+    # documents (+ requests), requirements
+    with django_assert_num_queries(6):
         response = client_parent.get(URL)
     assert response.status_code == 200
 
