@@ -70,3 +70,30 @@ class RevenusForm(JetonMixin, forms.Form):
         except finances.FinanceError as exc:
             raise forms.ValidationError(exc.message) from None
         return fichier
+
+
+class MandatForm(JetonMixin, forms.Form):
+    titulaire = forms.CharField(
+        label="Titulaire du compte",
+        max_length=70,
+        error_messages={"required": "Indiquez le titulaire du compte."},
+    )
+    iban = forms.CharField(
+        label="IBAN",
+        max_length=50,
+        help_text="Sur votre relevé d'identité bancaire (RIB), il commence par FR76 en France.",
+        error_messages={"required": "Indiquez l'IBAN du compte à prélever."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    bic = forms.CharField(
+        label="BIC (facultatif)",
+        max_length=11,
+        required=False,
+        help_text="Retrouvé à partir de l'IBAN quand c'est possible.",
+    )
+    accord = forms.BooleanField(
+        label="J'autorise la commune à envoyer des instructions à ma banque pour débiter mon "
+        "compte du montant de mes factures, et ma banque à débiter mon compte conformément "
+        "à ces instructions.",
+        error_messages={"required": "Cochez l'autorisation pour signer le mandat."},
+    )
