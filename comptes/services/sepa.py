@@ -161,14 +161,19 @@ def generer(pk: int) -> str | None:
             if remise.etat != RemisePrelevement.Etat.EN_ATTENTE:
                 return None
             _generer(remise)
+    except FinanceError as exc:  # nothing to debit: staff see why
+        return _echec(pk, exc.message)
     except Exception as exc:  # an invalid file or a bug: nothing recorded, staff see why
         logger.exception("Remise de prélèvements %s en échec", pk)
-        message = exc.message if isinstance(exc, FinanceError) else f"{type(exc).__name__} : {exc}"
-        RemisePrelevement.objects.filter(pk=pk).update(
-            etat=RemisePrelevement.Etat.ECHEC, erreur=message[:2000], fin=timezone.now()
-        )
-        return RemisePrelevement.Etat.ECHEC
+        return _echec(pk, f"{type(exc).__name__} : {exc}")
     return RemisePrelevement.Etat.TERMINEE
+
+
+def _echec(pk: int, message: str) -> str:
+    RemisePrelevement.objects.filter(pk=pk).update(
+        etat=RemisePrelevement.Etat.ECHEC, erreur=message[:2000], fin=timezone.now()
+    )
+    return RemisePrelevement.Etat.ECHEC
 
 
 def _generer(remise: RemisePrelevement) -> None:
