@@ -470,8 +470,7 @@ class FactureAdmin(AuditAdmin):
         return [("Paiements", Paiement.history.filter(facture_id=obj.pk))]
 
     list_display = [
-        "numero",
-        "type",
+        "numero",  # (the type shows in the status column: "avoir")
         "famille",
         "mois_affiche",
         colonne_euros("montant", "montant"),

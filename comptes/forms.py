@@ -92,8 +92,9 @@ class MandatForm(JetonMixin, forms.Form):
         help_text="Retrouvé à partir de l'IBAN quand c'est possible.",
     )
     accord = forms.BooleanField(
-        label="J'autorise la commune à envoyer des instructions à ma banque pour débiter mon "
-        "compte du montant de mes factures, et ma banque à débiter mon compte conformément "
-        "à ces instructions.",
+        label="J'autorise le prélèvement de mes factures sur ce compte",
+        help_text="En signant ce mandat, vous autorisez la commune à envoyer des instructions "
+        "à votre banque pour débiter votre compte du montant de vos factures, et votre banque "
+        "à débiter votre compte conformément à ces instructions.",
         error_messages={"required": "Cochez l'autorisation pour signer le mandat."},
     )

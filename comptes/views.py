@@ -77,19 +77,19 @@ def mon_compte(request: HttpRequest) -> HttpResponse:
         Facture.objects.filter(famille=famille).defer("pdf").order_by("-emise_le", "-numero")
     )
     payes, paiements, solde = finances.etat_du_compte(famille, factures)
+    aujourd_hui = timezone.localdate()
     for facture in factures:
         facture.paye = payes[facture.pk]
         facture.statut = (
             "avoir"
             if facture.type == Facture.Type.AVOIR
-            else finances.statut_facture(facture, facture.paye)
+            else finances.statut_facture(facture, facture.paye, aujourd_hui)
         )
         facture.reste = max(Decimal(0), facture.montant - facture.paye)
     for facture in factures:
         # What online payment asks for: a credit in the household's favour counts first.
         facture.a_payer_en_ligne = max(Decimal(0), min(facture.reste, solde))
     quotients = list(QuotientFamilial.objects.filter(famille=famille))
-    aujourd_hui = timezone.localdate()
     return render(
         request,
         "comptes/mon_compte.html",

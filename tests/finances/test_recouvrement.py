@@ -206,3 +206,10 @@ class TestExportTresorerie:
         page = client.get(reverse("admin:comptes_facture_tresorerie"), {"mois": "octobre"})
         assert page.status_code == 200
         assert "Choisissez un mois" in page.content.decode()
+
+
+def test_mon_compte_says_when_an_invoice_is_late(client_parent, parent, horloge, factures):
+    assert "En retard" not in client_parent.get(reverse("mon_compte")).content.decode()
+    horloge.move_to(datetime.datetime(2027, 1, 5, 8, tzinfo=PARIS))
+    client_parent.force_login(parent.user)  # (the session expired meanwhile)
+    assert "En retard" in client_parent.get(reverse("mon_compte")).content.decode()

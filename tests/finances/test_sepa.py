@@ -235,3 +235,13 @@ class TestRejet:
             sepa.rejeter(ligne, "AM04", regisseur)
         # A rejected invoice may be debited again in a later file.
         assert [f for f, _, _ in sepa.a_prelever(D(2026, 10, 1))] == [facture]
+
+
+def test_the_mandate_page_runs_constant_queries(client_parent, parent, django_assert_num_queries):
+    client_parent.get(reverse("prelevement"))
+    # session, user, responsable with its household, the active mandate
+    with django_assert_num_queries(4):
+        client_parent.get(reverse("prelevement"))
+    sepa.signer_mandat(parent.famille, parent.user, "C M", IBAN)
+    with django_assert_num_queries(4):
+        assert "Révoquer" in client_parent.get(reverse("prelevement")).content.decode()
