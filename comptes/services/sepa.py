@@ -163,6 +163,12 @@ def generer(pk: int) -> str | None:
             _generer(remise)
     except FinanceError as exc:  # nothing to debit: staff see why
         return _echec(pk, exc.message)
+    except IntegrityError:  # another file debited the same invoice a moment ago
+        return _echec(
+            pk,
+            "Une autre remise vient de prélever certaines de ces factures : rien n'a été "
+            "enregistré, demandez un nouveau fichier.",
+        )
     except Exception as exc:  # an invalid file or a bug: nothing recorded, staff see why
         logger.exception("Remise de prélèvements %s en échec", pk)
         return _echec(pk, f"{type(exc).__name__} : {exc}")
@@ -270,8 +276,8 @@ def rejeter(ligne: LignePrelevement, motif: str, agent=None) -> LignePrelevement
         raise FinanceError("Choisissez le motif du rejet donné par la banque.", field="motif")
     with transaction.atomic():
         ligne = (
-            LignePrelevement.objects.select_for_update()
-            .select_related("facture", "paiement")
+            LignePrelevement.objects.select_for_update(of=("self",))
+            .select_related("facture")
             .get(pk=ligne.pk)
         )
         if ligne.statut == LignePrelevement.Statut.REJETE:
