@@ -225,10 +225,13 @@ class CourrielAdmin(admin.ModelAdmin):
 # --- financial side ---------------------------------------------------------------------
 
 from django.core.exceptions import PermissionDenied  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
 from django.shortcuts import get_object_or_404, redirect  # noqa: E402
 from django.template.response import TemplateResponse  # noqa: E402
 from django.urls import path, reverse  # noqa: E402
-from django.utils.html import format_html  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.html import format_html, format_html_join  # noqa: E402
+from django.utils.safestring import mark_safe  # noqa: E402
 
 from comptes.admin_utils import MontantsEnLectureMixin, colonne_euros  # noqa: E402
 from comptes.errors import DomainError  # noqa: E402
@@ -237,16 +240,18 @@ from comptes.forms import JetonMixin  # noqa: E402
 from comptes.models import (  # noqa: E402
     Facture,
     LigneFacture,
+    LignePrelevement,
     Paiement,
     PoulsWorker,
     QuotientFamilial,
+    RelanceFacture,
     Revenu,
     TacheFacturation,
     Tarif,
     TrancheTarif,
     TransactionEnLigne,
 )
-from comptes.services import facturation, finances, jetons  # noqa: E402
+from comptes.services import facturation, finances, jetons, recouvrement  # noqa: E402
 
 
 class TranchesFormSet(forms.BaseInlineFormSet):
@@ -313,6 +318,15 @@ class MoisForm(forms.Form):
         return datetime.date(annee, mois, 1)
 
 
+class MoisExportForm(forms.Form):
+    mois = forms.DateField(
+        label="Mois",
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": "Choisissez un mois (par exemple 2026-10)."},
+    )
+
+
 def _facturer(modeladmin, request, form, familles=None):
     """Queue the run for the worker (a town's month never holds a web worker) and send
     staff to its progress page. Returns that redirect, or None with the refusal on the
@@ -358,51 +372,172 @@ class AvoirForm(JetonMixin, forms.Form):
     motif = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class FiltreStatutFacture(admin.SimpleListFilter):
+    title = "statut"
+    parameter_name = "statut"
+
+    def lookups(self, request, model_admin):
+        return [(statut, statut.capitalize()) for statut in finances.STATUTS]
+
+    def queryset(self, request, queryset):
+        if self.value() in finances.STATUTS:
+            return finances.filtrer_statut(queryset, self.value(), timezone.localdate())
+        return queryset
+
+
+class FiltreMoisFacture(admin.SimpleListFilter):
+    title = "mois facturé"
+    parameter_name = "mois_facture"
+
+    def lookups(self, request, model_admin):
+        return [
+            (f"{m:%Y-%m}", f"{MOIS[m.month - 1]} {m.year}")
+            for m in Facture.objects.dates("mois", "month", order="DESC")[:36]
+        ]
+
+    def queryset(self, request, queryset):
+        try:
+            annee, mois = (int(x) for x in (self.value() or "").split("-"))
+            return queryset.filter(mois__year=annee, mois__month=mois)
+        except ValueError:
+            return queryset
+
+
+MOIS = [
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+]  # fmt: skip
+
+
+class _LectureSeuleInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PaiementInline(_LectureSeuleInline):
+    model = Paiement
+    verbose_name_plural = "paiements reçus"
+    fields = ["date", "mode", colonne_euros("montant", "montant"), "reference", "enregistre_par"]
+
+
+class AvoirInline(_LectureSeuleInline):
+    model = Facture
+    fk_name = "facture_origine"
+    verbose_name = "avoir"
+    verbose_name_plural = "avoirs sur cette facture"
+    fields = ["numero", "emise_le", colonne_euros("montant", "montant"), "motif"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf")
+
+
+class RelanceInline(_LectureSeuleInline):
+    model = RelanceFacture
+    verbose_name_plural = "relances envoyées"
+    fields = ["envoyee_le", "etape", "canal", colonne_euros("reste_du", "reste dû"), "lettre_lien"]
+    show_change_link = False
+
+    @admin.display(description="lettre")
+    def lettre_lien(self, obj):
+        if not obj.lettre:
+            return "—"
+        return format_html(
+            '<a href="{}">Lettre (PDF)</a>',
+            reverse("admin:comptes_relancefacture_lettre", args=[obj.pk]),
+        )
+
+
+class PrelevementInline(_LectureSeuleInline):
+    model = LignePrelevement
+    fk_name = "facture"
+    verbose_name_plural = "prélèvements"
+    fields = ["remise", "sequence", colonne_euros("montant", "montant"), "statut", "motif_rejet"]
+
+
 @admin.register(Facture)
 class FactureAdmin(AuditAdmin):
     def historiques_lies(self, obj):
         return [("Paiements", Paiement.history.filter(facture_id=obj.pk))]
 
     list_display = [
-        "numero",
-        "type",
+        "numero",  # (the type shows in the status column: "avoir")
         "famille",
-        "mois",
+        "mois_affiche",
         colonne_euros("montant", "montant"),
-        "emise_le",
+        "solde_affiche",
+        "statut_affiche",
         "echeance",
         "pdf_lien",
     ]
-    list_filter = ["type", "mois"]
+    list_filter = [FiltreStatutFacture, FiltreMoisFacture, "type"]
     list_select_related = ["famille"]
     search_fields = ["numero", "famille__nom"]
     date_hierarchy = "emise_le"
-    inlines = [LigneInline]
+    inlines = [LigneInline, PaiementInline, AvoirInline, RelanceInline, PrelevementInline]
     readonly_fields = [
         "numero",
         "type",
         "famille",
-        "mois",
+        "mois_affiche",
         "emise_le",
         "echeance",
         colonne_euros("montant", "montant"),
+        "solde_affiche",
+        "statut_affiche",
         "facture_origine",
         "motif",
-        "destinataire",
+        "destinataire_lisible",
         "pdf_lien",
     ]
-    exclude = ["pdf"]
+    fields = readonly_fields
     change_list_template = "admin/comptes/facture/change_list.html"
     change_form_template = "admin/comptes/facture/change_form.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("pdf")
+        return finances.annoter_paye(super().get_queryset(request).defer("pdf"))
 
     def has_add_permission(self, request):
         return False  # invoices come from "Facturer un mois"
 
     def has_delete_permission(self, request, obj=None):
         return False  # never deleted: corrected by an avoir
+
+    @admin.display(description="mois", ordering="mois")
+    def mois_affiche(self, obj):
+        return f"{MOIS[obj.mois.month - 1]} {obj.mois.year}"
+
+    @admin.display(description="reste à payer")
+    def solde_affiche(self, obj):
+        if obj.type == Facture.Type.AVOIR:
+            return "—"
+        return euros(max(finances.ZERO, obj.montant - obj.paye))
+
+    @admin.display(description="statut")
+    def statut_affiche(self, obj):
+        if obj.type == Facture.Type.AVOIR:
+            return "avoir"
+        return finances.statut_facture(obj, obj.paye, timezone.localdate())
+
+    @admin.display(description="destinataire")
+    def destinataire_lisible(self, obj):
+        d = obj.destinataire or {}
+        lignes = [
+            d.get("nom"),
+            d.get("adresse"),
+            d.get("complement"),
+            " ".join(x for x in (d.get("code_postal"), d.get("ville")) if x),
+        ]
+        return format_html_join(mark_safe("<br>"), "{}", ((li,) for li in lignes if li))
 
     @admin.display(description="PDF")
     def pdf_lien(self, obj):
@@ -416,6 +551,7 @@ class FactureAdmin(AuditAdmin):
             path("facturer/", vue(self.facturer_view), name="comptes_facturer"),
             path("<int:pk>/pdf/", vue(self.pdf_view), name="comptes_facture_pdf"),
             path("<int:pk>/avoir/", vue(self.avoir_view), name="comptes_facture_avoir"),
+            path("tresorerie/", vue(self.tresorerie_view), name="comptes_facture_tresorerie"),
             *super().get_urls(),
         ]
 
@@ -480,6 +616,30 @@ class FactureAdmin(AuditAdmin):
                 "title": f"Avoir sur {facture.numero}",
                 "form": form,
                 "facture": facture,
+                "opts": self.model._meta,
+            },
+        )
+
+    def tresorerie_view(self, request):
+        """The month's invoices and payments as CSV for the treasury."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = MoisExportForm(request.GET or None)
+        if request.GET and form.is_valid():
+            mois = form.cleaned_data["mois"]
+            reponse = HttpResponse(
+                "\ufeff" + recouvrement.export_tresorerie(mois),  # BOM: Excel reads UTF-8
+                content_type="text/csv; charset=utf-8",
+            )
+            reponse["Content-Disposition"] = f'attachment; filename="tresorerie-{mois:%Y-%m}.csv"'
+            return reponse
+        return TemplateResponse(
+            request,
+            "admin/comptes/facture/tresorerie.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Export pour la trésorerie",
+                "form": form,
                 "opts": self.model._meta,
             },
         )
@@ -823,3 +983,6 @@ class PoulsWorkerAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from comptes import admin_recouvrement  # noqa: E402,F401  (relances, mandates, debits)

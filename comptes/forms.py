@@ -70,3 +70,31 @@ class RevenusForm(JetonMixin, forms.Form):
         except finances.FinanceError as exc:
             raise forms.ValidationError(exc.message) from None
         return fichier
+
+
+class MandatForm(JetonMixin, forms.Form):
+    titulaire = forms.CharField(
+        label="Titulaire du compte",
+        max_length=70,
+        error_messages={"required": "Indiquez le titulaire du compte."},
+    )
+    iban = forms.CharField(
+        label="IBAN",
+        max_length=50,
+        help_text="Sur votre relevé d'identité bancaire (RIB), il commence par FR76 en France.",
+        error_messages={"required": "Indiquez l'IBAN du compte à prélever."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    bic = forms.CharField(
+        label="BIC (facultatif)",
+        max_length=11,
+        required=False,
+        help_text="Retrouvé à partir de l'IBAN quand c'est possible.",
+    )
+    accord = forms.BooleanField(
+        label="J'autorise le prélèvement de mes factures sur ce compte",
+        help_text="En signant ce mandat, vous autorisez la commune à envoyer des instructions "
+        "à votre banque pour débiter votre compte du montant de vos factures, et votre banque "
+        "à débiter votre compte conformément à ces instructions.",
+        error_messages={"required": "Cochez l'autorisation pour signer le mandat."},
+    )

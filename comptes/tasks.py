@@ -51,3 +51,20 @@ def notifier_factures(pks: list[int]) -> int:
     from comptes.services import finances
 
     return finances.notifier_factures(pks)
+
+
+@task()
+def generer_prelevements(pk: int) -> str | None:
+    """A month's direct-debit file asked for in the admin (comptes/services/sepa.py)."""
+    from comptes.services import sepa
+
+    return sepa.generer(pk)
+
+
+@task()
+def relancer_factures() -> int:
+    """The day's reminders (comptes/services/recouvrement.py); `manage.py relancer`
+    queues it from cron, once a day."""
+    from comptes.services import recouvrement
+
+    return recouvrement.relancer()

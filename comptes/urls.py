@@ -5,6 +5,12 @@ from comptes import views
 urlpatterns = [
     path("compte/", views.mon_compte, name="mon_compte"),
     path("compte/revenus/", views.declarer_revenus, name="declarer_revenus"),
+    path("compte/prelevement/", views.prelevement, name="prelevement"),
+    path(
+        "compte/prelevement/revoquer/",
+        views.revoquer_prelevement,
+        name="revoquer_prelevement",
+    ),
     path(
         "compte/revenus/<int:pk>/justificatif/",
         views.justificatif_revenus,

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from comptes import fichiers
 from comptes.formats import euros
-from comptes.forms import RevenusForm
+from comptes.forms import MandatForm, RevenusForm
 from comptes.models import Facture, LigneFacture, Paiement, QuotientFamilial, Revenu
-from comptes.services import finances, jetons, paiement_en_ligne
+from comptes.services import finances, jetons, paiement_en_ligne, sepa
 from familles.decorators import responsable_required
 from familles.models import Enfant
 from inscriptions.models import Inscription
@@ -77,19 +77,19 @@ def mon_compte(request: HttpRequest) -> HttpResponse:
         Facture.objects.filter(famille=famille).defer("pdf").order_by("-emise_le", "-numero")
     )
     payes, paiements, solde = finances.etat_du_compte(famille, factures)
+    aujourd_hui = timezone.localdate()
     for facture in factures:
         facture.paye = payes[facture.pk]
         facture.statut = (
             "avoir"
             if facture.type == Facture.Type.AVOIR
-            else finances.statut_facture(facture, facture.paye)
+            else finances.statut_facture(facture, facture.paye, aujourd_hui)
         )
         facture.reste = max(Decimal(0), facture.montant - facture.paye)
     for facture in factures:
         # What online payment asks for: a credit in the household's favour counts first.
         facture.a_payer_en_ligne = max(Decimal(0), min(facture.reste, solde))
     quotients = list(QuotientFamilial.objects.filter(famille=famille))
-    aujourd_hui = timezone.localdate()
     return render(
         request,
         "comptes/mon_compte.html",
@@ -268,3 +268,66 @@ def attestation_fiscale(request: HttpRequest, annee: int) -> HttpResponse:
         },
     )
     return _pdf(html, f"attestation-fiscale-{annee}.pdf")
+
+
+@responsable_required
+@require_http_methods(["GET", "POST"])
+def prelevement(request: HttpRequest) -> HttpResponse:
+    """Prélèvement automatique: the household's active mandate, or the form to sign one."""
+    famille = request.responsable.famille
+    mandat = sepa.mandat_actif(famille)
+    form = None if mandat else MandatForm(request.POST or None)
+    if form is not None and request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            jetons.une_seule_fois(
+                request.user,
+                d["jeton"],
+                "mandat_sepa",
+                lambda: sepa.signer_mandat(
+                    famille, request.user, d["titulaire"], d["iban"], d["bic"]
+                ),
+            )
+        except jetons.DoubleEnvoi as exc:
+            messages.info(request, exc.message)
+            return redirect("prelevement")
+        except finances.FinanceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                "Mandat signé : vos prochaines factures seront prélevées sur ce compte à "
+                "la date annoncée par le service.",
+            )
+            return redirect("prelevement")
+    return render(
+        request,
+        "comptes/prelevement.html",
+        {
+            "mandat": mandat,
+            "form": form,
+            "propose": sepa.configure(),
+            "ics": settings.PORTAIL_SEPA_ICS,
+            "creancier": settings.PORTAIL_SEPA_NOM,
+        },
+    )
+
+
+@responsable_required
+@require_POST
+def revoquer_prelevement(request: HttpRequest) -> HttpResponse:
+    mandat = sepa.mandat_actif(request.responsable.famille)
+    if mandat is None:
+        messages.info(request, "Votre foyer n'a pas de mandat de prélèvement actif.")
+        return redirect("prelevement")
+    try:
+        sepa.revoquer_mandat(mandat)
+    except finances.FinanceError as exc:
+        messages.info(request, exc.message)
+    else:
+        messages.success(
+            request,
+            "Mandat révoqué : vos prochaines factures ne seront plus prélevées. Un "
+            "prélèvement déjà annoncé par le service peut encore avoir lieu.",
+        )
+    return redirect("prelevement")

@@ -705,7 +705,34 @@ def creer_comptes_connus() -> list[str]:
             [],
         )
         crees.append("parent2@example.org")
+    _recouvrement_demo()
     return crees
+
+
+def _recouvrement_demo() -> None:
+    """Reminder steps (J+15 e-mail, J+30 e-mail and letter), parent2's household paying
+    by direct debit, and parent1's invoice past due with its first reminder."""
+    from comptes.models import EtapeRelance, Facture, MandatSepa, RelanceFacture
+    from comptes.services import recouvrement, sepa
+
+    EtapeRelance.objects.get_or_create(
+        jours_apres_echeance=15, defaults={"nom": "Première relance"}
+    )
+    EtapeRelance.objects.get_or_create(
+        jours_apres_echeance=30, defaults={"nom": "Dernière relance", "lettre": True}
+    )
+    p2 = Responsable.objects.filter(user__email="parent2@example.org").first()
+    if p2 and sepa.configure() and not MandatSepa.objects.filter(famille=p2.famille).exists():
+        sepa.signer_mandat(p2.famille, p2.user, "Karim Benali", "FR1420041010050500013M02606")
+    facture = Facture.objects.filter(
+        famille__responsables__user__email="parent1@example.org", type=Facture.Type.FACTURE
+    ).first()
+    if facture and not RelanceFacture.objects.filter(facture=facture).exists():
+        # Demo only: the invoice is made 20 days past due, so J+15 has been sent.
+        Facture.objects.filter(pk=facture.pk).update(
+            echeance=timezone.localdate() - datetime.timedelta(days=20)
+        )
+        recouvrement.relancer()
 
 
 def inscrire_enfants_generes(

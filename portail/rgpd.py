@@ -31,6 +31,7 @@ from comptes.models import (
     Courriel,
     Facture,
     LigneFacture,
+    MandatSepa,
     Paiement,
     QuotientFamilial,
     Revenu,
@@ -185,6 +186,7 @@ def donnees_du_foyer(famille: Famille, lisible: bool = False) -> dict:
         _section("Factures et avoirs", Facture.objects.filter(famille=famille)),
         _section("Lignes de factures", LigneFacture.objects.filter(facture__famille=famille)),
         _section("Paiements", Paiement.objects.filter(famille=famille)),
+        _section("Mandats de prélèvement", MandatSepa.objects.filter(famille=famille)),
         _section(
             "Courriels envoyés",
             Courriel.objects.filter(destinataire__in=emails).order_by("cree_le"),
@@ -315,6 +317,11 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
             inscription.save()
             bilan.inscriptions_closes += 1
         Inscription.objects.filter(famille=famille).update(commentaire="")
+        # A closed household is no longer debited; its mandates stay as the proof of the
+        # debits made (kept like the payments).
+        MandatSepa.objects.filter(famille=famille, revoque_le__isnull=True).update(
+            revoque_le=timezone.now()
+        )
         Demande.objects.filter(famille=famille, statut=Demande.Statut.EN_ATTENTE).exclude(
             type=Demande.Type.CLOTURE
         ).update(statut=Demande.Statut.ANNULEE, traitee_le=timezone.now(), traitee_par=agent)

@@ -43,6 +43,11 @@ ROLES: dict[str, list[Regle]] = {
         ("comptes", "tarif", LIRE),
         ("comptes", "tranchetarif", LIRE),
         ("familles", "famille", LIRE),  # to pick the household of a payment
+        ("comptes", "etaperelance", TOUT),
+        ("comptes", "relancefacture", LIRE),
+        ("comptes", "mandatsepa", LIRE),  # sees IBANs, downloads direct-debit files
+        ("comptes", "remiseprelevement", {"view", "add"}),
+        ("comptes", "ligneprelevement", TRAITER),  # records rejects
     ],
     # Read-only; which children and days it sees is limited by the sites it directs
     # (it lacks "voir_tous_les_sites").
@@ -72,7 +77,8 @@ ROLES: dict[str, list[Regle]] = {
     ],
 }
 # Accounts' rights stay out of the service's role: it must not grant itself more.
-EXCLUES = {GESTIONNAIRE: {("comptes", "user")}}
+# IBANs are for the finance role (Régisseur) only.
+EXCLUES = {GESTIONNAIRE: {("comptes", "user"), ("comptes", "mandatsepa")}}
 
 
 def _action(permission: Permission) -> str:

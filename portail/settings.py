@@ -83,6 +83,16 @@ if not PORTAIL_URL:
             "(adresse publique du portail, par exemple https://famille.mairie.fr)."
         )
     PORTAIL_URL = "http://127.0.0.1:8000"
+# SEPA direct debit (comptes/services/sepa.py): the town's creditor identifier (ICS,
+# given by the Banque de France), the account debits are paid into and its holder's
+# name. Empty: parents cannot sign a mandate. Development and tests use a sample.
+_SEPA_EXEMPLE = DEBUG or TESTING
+PORTAIL_SEPA_ICS = os.environ.get("PORTAIL_SEPA_ICS", "FR12ZZZ123456" if _SEPA_EXEMPLE else "")
+PORTAIL_SEPA_IBAN = os.environ.get(
+    "PORTAIL_SEPA_IBAN", "FR7630001007941234567890185" if _SEPA_EXEMPLE else ""
+)
+PORTAIL_SEPA_BIC = os.environ.get("PORTAIL_SEPA_BIC", "BDFEFRPPCCT" if _SEPA_EXEMPLE else "")
+PORTAIL_SEPA_NOM = os.environ.get("PORTAIL_SEPA_NOM", PORTAIL_COMMUNE)
 # Whether parents may create their own account (otherwise staff create them).
 PORTAIL_INSCRIPTION_OUVERTE = env_bool("PORTAIL_INSCRIPTION_OUVERTE", True)
 

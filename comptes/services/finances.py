@@ -583,12 +583,56 @@ def etat_du_compte(famille, factures) -> tuple[dict, dict, Decimal]:
     return payes, paiements, arrondi(du - sum(paiements.values(), ZERO))
 
 
-def statut_facture(facture: Facture, paye: Decimal) -> str:
+PAYEE, PARTIELLE, A_PAYER, EN_RETARD = "payée", "partiellement payée", "à payer", "en retard"
+STATUTS = [A_PAYER, PARTIELLE, PAYEE, EN_RETARD]
+
+
+def statut_facture(
+    facture: Facture, paye: Decimal, aujourd_hui: datetime.date | None = None
+) -> str:
+    """`paye` as `paye_par_facture` gives it; with `aujourd_hui`, an invoice not settled
+    after its due date is "en retard"."""
     if paye >= facture.montant:
-        return "payée"
+        return PAYEE
+    if aujourd_hui is not None and facture.echeance < aujourd_hui:
+        return EN_RETARD
     if paye > 0:
-        return "partiellement payée"
-    return "à payer"
+        return PARTIELLE
+    return A_PAYER
+
+
+def annoter_paye(factures):
+    """The invoices with `paye`: what `paye_par_facture` counts (payments, and credit
+    notes on them), as SQL, so that lists can filter and sort by it."""
+    from django.db.models import DecimalField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    def somme(qs, champ):
+        sous = qs.filter(**{champ: OuterRef("pk")}).values(champ).annotate(s=Sum("montant"))
+        return Coalesce(
+            Subquery(sous.values("s")[:1]),
+            Value(ZERO),
+            output_field=DecimalField(max_digits=12, decimal_places=2),
+        )
+
+    return factures.annotate(
+        paye=somme(Paiement.objects.order_by(), "facture")
+        + somme(Facture.objects.order_by(), "facture_origine")
+    )
+
+
+def filtrer_statut(factures, statut: str, aujourd_hui: datetime.date):
+    """Invoices (not credit notes) of one `statut_facture` status, in SQL."""
+    from django.db.models import F
+
+    factures = annoter_paye(factures.filter(type=Facture.Type.FACTURE))
+    if statut == PAYEE:
+        return factures.filter(paye__gte=F("montant"))
+    reste = factures.filter(paye__lt=F("montant"))
+    if statut == EN_RETARD:
+        return reste.filter(echeance__lt=aujourd_hui)
+    reste = reste.filter(echeance__gte=aujourd_hui)
+    return reste.filter(paye__gt=0) if statut == PARTIELLE else reste.filter(paye__lte=0)
 
 
 def solde(famille) -> Decimal:

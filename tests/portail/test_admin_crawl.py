@@ -63,6 +63,31 @@ def _jeu_de_donnees():
         mois=datetime.date(2026, 9, 1), demandee_par=chef, familles=[famille.pk]
     )
     PoulsWorker.objects.create(worker_id="crawl", hote="serveur-1", pid=1)
+    # Collecting what is owed: a reminder, a direct-debit file and one of its lines.
+    from comptes.models import (
+        EtapeRelance,
+        LignePrelevement,
+        MandatSepa,
+        RelanceFacture,
+        RemisePrelevement,
+    )
+
+    if not RelanceFacture.objects.exists():
+        RelanceFacture.objects.create(
+            facture=facture, etape=EtapeRelance.objects.first(), canal="courriel", reste_du=1
+        )
+    remise = RemisePrelevement.objects.create(
+        mois=facture.mois, date_prelevement=facture.echeance, etat="terminee", demandee_par=chef
+    )
+    remise.fichier.save("p.xml", ContentFile(b"<?xml version='1.0'?><Document/>"), save=True)
+    LignePrelevement.objects.create(
+        remise=remise,
+        facture=facture,
+        mandat=MandatSepa.objects.first(),
+        montant=Decimal("1.00"),
+        sequence="FRST",
+        reference="crawl-1",
+    )
     Fermeture.objects.create(
         activite=inscription.activite,
         debut=inscription.activite.periode.fin - datetime.timedelta(days=3),

@@ -280,3 +280,15 @@ def test_days_served_but_not_invoiced_are_invoiced_before_the_account_closes(
         portail_services.accepter_demande(demande.pk, agent)
     parent.refresh_from_db()
     assert parent.nom == "Martin"
+
+
+def test_the_mandate_is_exported_and_revoked_when_the_account_closes(client_parent, parent):
+    from comptes.services import sepa
+
+    mandat = sepa.signer_mandat(
+        parent.famille, parent.user, "Camille Martin", "FR7630001007941234567890185"
+    )
+    assert _section(_export(client_parent), "Mandats de prélèvement")[0]["rum"] == mandat.rum
+    rgpd.anonymiser_famille(parent.famille)
+    mandat.refresh_from_db()
+    assert not mandat.actif
