@@ -239,9 +239,9 @@ class TestRejet:
 
 def test_the_mandate_page_runs_constant_queries(client_parent, parent, django_assert_num_queries):
     client_parent.get(reverse("prelevement"))
-    # session, user, responsable with its household, the active mandate
-    with django_assert_num_queries(4):
+    # session, user with responsable and household (comptes/backends.py), the active mandate
+    with django_assert_num_queries(3):
         client_parent.get(reverse("prelevement"))
     sepa.signer_mandat(parent.famille, parent.user, "C M", IBAN)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert "Révoquer" in client_parent.get(reverse("prelevement")).content.decode()
