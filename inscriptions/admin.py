@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
 
 from comptes.admin_historique import AuditAdmin
 from comptes.admin_utils import FiltreStatutATraiter, traiter_une_a_une
@@ -297,6 +299,7 @@ class InscriptionAdmin(LimiteAuxSites, AuditAdmin):
     ]
     date_hierarchy = "cree_le"
     list_per_page = 50
+    change_form_template = "admin/inscriptions/inscription/change_form.html"
 
     def has_add_permission(self, request):
         return False  # families ask from the portal; staff decide here
@@ -327,6 +330,108 @@ class InscriptionAdmin(LimiteAuxSites, AuditAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "Inscriptions à traiter", **(extra_context or {})}
         return super().changelist_view(request, extra_context)
+
+    # --- one click from the list: Valider posts the list's form to the row's URL; Refuser
+    # opens a small form for the reason (the same services as the actions).
+
+    def get_list_display(self, request):
+        if not self.has_change_permission(request):
+            return self.list_display
+        return [*self.list_display, self._colonne_decision(request)]
+
+    def _colonne_decision(self, request):
+        retour = request.get_full_path()
+
+        @admin.display(description="décision")
+        def decision(obj):
+            if not obj.est_a_decider:
+                return "—"
+            refuser = "{}?{}".format(
+                reverse("admin:inscriptions_inscription_refuser", args=[obj.pk]),
+                urlencode({"suivant": retour}),
+            )
+            return format_html(
+                '<span class="decision"><button type="submit" class="button default" '
+                'formaction="{}" name="suivant" value="{}">Valider'
+                '<span class="visually-hidden"> : {}</span></button> '
+                '<a class="button" href="{}">Refuser<span class="visually-hidden"> : {}</span></a>'
+                "</span>",
+                reverse("admin:inscriptions_inscription_valider", args=[obj.pk]),
+                retour,
+                obj.enfant,
+                refuser,
+                obj.enfant,
+            )
+
+        return decision
+
+    def get_urls(self):
+        vue = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/valider/",
+                vue(require_POST(self.valider_view)),
+                name="inscriptions_inscription_valider",
+            ),
+            path(
+                "<int:pk>/refuser/",
+                vue(self.refuser_view),
+                name="inscriptions_inscription_refuser",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _suivant(self, request, pk):
+        suivant = request.POST.get("suivant") or request.GET.get("suivant") or ""
+        if suivant.startswith(reverse("admin:inscriptions_inscription_changelist")) and (
+            url_has_allowed_host_and_scheme(suivant, allowed_hosts={request.get_host()})
+        ):
+            return redirect(suivant)
+        return redirect("admin:inscriptions_inscription_change", pk)
+
+    def valider_view(self, request, pk):
+        get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        valider(self, request, Inscription.objects.filter(pk=pk))
+        return self._suivant(request, pk)
+
+    def refuser_view(self, request, pk):
+        inscription = get_object_or_404(
+            self.get_queryset(request).select_related("enfant", "activite__site"), pk=pk
+        )
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = MotifForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            motif = form.cleaned_data["motif"]
+            _pour_chaque(
+                self,
+                request,
+                Inscription.objects.filter(pk=pk),
+                lambda i: services.refuser_inscription(i, request.user, motif),
+                "{n} inscription(s) refusée(s) ; les familles sont prévenues par e-mail.",
+            )
+            return self._suivant(request, pk)
+        return TemplateResponse(
+            request,
+            "admin/inscriptions/inscription/refuser_une.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Refuser l'inscription",
+                "inscription": inscription,
+                "form": form,
+                "suivant": request.POST.get("suivant") or request.GET.get("suivant", ""),
+                "opts": self.model._meta,
+            },
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            "peut_decider": self.has_change_permission(request),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="activité", ordering="activite__nom")
     def activite_nom(self, obj):
