@@ -21,9 +21,10 @@ from tests.reservations.conftest import inscrire
 
 ACCUEIL = reverse("admin:index")
 D = datetime.date
+ECHUE = D(2026, 11, 15)  # before today (27 November 2026)
 
 
-def _facture(famille, numero, mois=1, echeance=D(2026, 11, 15), montant="30.00"):
+def _facture(famille, numero, mois=1, echeance=ECHUE, montant="30.00"):
     return Facture.objects.create(
         famille=famille,
         numero=numero,
