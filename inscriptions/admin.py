@@ -10,6 +10,8 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
@@ -21,7 +23,14 @@ from familles import admin as familles_admin
 from familles.models import Enfant
 from inscriptions import pdf, services
 from inscriptions.forms import MotifForm
-from inscriptions.models import Activite, Attestation, Inscription, Periode, Site
+from inscriptions.models import (
+    Activite,
+    Attestation,
+    Inscription,
+    Periode,
+    Site,
+    duree_en_annees_et_mois,
+)
 
 
 class LimiteAuxSites:
@@ -109,6 +118,7 @@ class ActiviteAdmin(LimiteAuxSites, AuditAdmin):
         "type",
         "site",
         "periode",
+        "ages_admis",
         "places",
         "ouverture_inscriptions",
         "fermeture_inscriptions",
@@ -143,6 +153,18 @@ class ActiviteAdmin(LimiteAuxSites, AuditAdmin):
         if obj is not None and obj.inscriptions.exists():
             return ["periode"]
         return []
+
+    @admin.display(description="âges admis")
+    def ages_admis(self, obj):
+        """The limits are stored in months (the rule's unit); staff read years and months."""
+        mini, maxi = obj.age_minimum_mois, obj.age_maximum_mois
+        if mini is None and maxi is None:
+            return "tous âges"
+        if maxi is None:
+            return f"à partir de {duree_en_annees_et_mois(mini)}"
+        if mini is None:
+            return f"jusqu'à {duree_en_annees_et_mois(maxi)}"
+        return f"de {duree_en_annees_et_mois(mini)} à {duree_en_annees_et_mois(maxi)}"
 
     @admin.display(description="inscrits / places", ordering="nb_inscrits")
     def places(self, obj):
@@ -251,14 +273,10 @@ def emettre_attestation(modeladmin, request, queryset):
 class InscriptionAdmin(LimiteAuxSites, AuditAdmin):
     list_display = [
         "enfant",
-        "activite_nom",
-        "site",
-        "periode",
-        "date_debut",
-        "date_fin",
+        "inscription_demandee",
         "statut_affiche",
         "places",
-        "cree_le",
+        "demandee_le",
     ]
     list_filter = [
         StatutInscriptionFilter,
@@ -432,6 +450,21 @@ class InscriptionAdmin(LimiteAuxSites, AuditAdmin):
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="ce qui est demandé", ordering="activite__nom")
+    def inscription_demandee(self, obj):
+        return format_html(
+            "<strong>{}</strong> — {}<br><small>{}, du {} au {}</small>",
+            obj.activite.nom,
+            obj.activite.site.nom,
+            obj.activite.periode.nom,
+            date_format(obj.date_debut, "d/m/Y"),
+            date_format(obj.date_fin, "d/m/Y"),
+        )
+
+    @admin.display(description="demandée le", ordering="cree_le")
+    def demandee_le(self, obj):
+        return date_format(timezone.localtime(obj.cree_le), "d/m/Y")
 
     @admin.display(description="activité", ordering="activite__nom")
     def activite_nom(self, obj):

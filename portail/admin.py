@@ -113,8 +113,7 @@ def refuser(modeladmin, request, queryset):
 @admin.register(Demande)
 class DemandeAdmin(AuditAdmin):
     list_display = [
-        "cree_le",
-        "type",
+        "demandee_le",
         "ce_qui_est_demande",
         "famille",
         "statut_affiche",
@@ -171,9 +170,15 @@ class DemandeAdmin(AuditAdmin):
         return super().get_queryset(request).prefetch_related(Prefetch("reservations", jours))
 
     def get_list_display(self, request):
-        if not self.has_change_permission(request):
-            return self.list_display
-        return [*self.list_display, self._colonne_decision(request)]
+        colonnes = list(self.list_display)
+        if request.GET.get(StatutFilter.parameter_name, StatutFilter.A_TRAITER) == (
+            StatutFilter.A_TRAITER
+        ):
+            # What is left to do is pending by definition: room for the decision instead.
+            colonnes = [c for c in colonnes if c not in ("statut_affiche", "traitee")]
+        if self.has_change_permission(request):
+            colonnes.append(self._colonne_decision(request))
+        return colonnes
 
     def _colonne_decision(self, request):
         """One click from the list: Accepter posts the list's own form (its CSRF token) to
@@ -220,15 +225,18 @@ class DemandeAdmin(AuditAdmin):
 
         return decision
 
-    @admin.display(description="ce qui est demandé", ordering="objet")
+    @admin.display(description="demandée le", ordering="cree_le")
+    def demandee_le(self, obj):
+        return date_format(timezone.localtime(obj.cree_le), "d/m/Y H:i")
+
+    @admin.display(description="ce qui est demandé", ordering="type")
     def ce_qui_est_demande(self, obj):
-        if obj.type != Demande.Type.RESERVATION:
-            return obj.objet
         dates = [r.date for r in obj.reservations.all()]
-        if not dates:
-            return obj.objet
+        if obj.type != Demande.Type.RESERVATION or not dates:
+            return format_html("<strong>{}</strong><br>{}", obj.get_type_display(), obj.objet)
         return format_html(
-            "{}<br><small>{} : {}</small>",
+            "<strong>{}</strong><br>{}<br><small>{} : {}</small>",
+            obj.get_type_display(),
             obj.objet,
             "Date" if len(dates) == 1 else "Dates",
             ", ".join(date_format(d, "D d/m/Y") for d in dates[:12])
@@ -421,3 +429,6 @@ def tableau_de_bord(request, extra_context=None):
 
 admin.site.index = tableau_de_bord
 admin.site.index_template = "admin/tableau_de_bord.html"
+# The queues need the width (a row, its request and its decision fit 1280 px): staff move
+# between pages through this home and the breadcrumbs, not a sidebar on every page.
+admin.site.enable_nav_sidebar = False

@@ -161,13 +161,16 @@ def journee_ecole(modeladmin, request):
     }
     if form.is_bound and form.is_valid():
         site, jour = form.cleaned_data["site"], form.cleaned_data["date"]
-        groupes = grouper(reservations_du_site(site, jour), jour)
+        reservations = list(reservations_du_site(site, jour))
+        groupes = grouper(reservations, jour)
+        # A child at the canteen and the evening care is one child expected at school.
+        attendus = {r.enfant_id for r in reservations if r.etat not in ETATS_ABSENCE}
         contexte.update(
             site=site,
             jour=jour,
             groupes=groupes,
-            attendus=sum(g.attendus for g in groupes),
-            absents=sum(g.absents for g in groupes),
+            attendus=len(attendus),
+            absents=len({r.enfant_id for r in reservations} - attendus),
             alertes=sum(
                 1
                 for g in groupes

@@ -9,6 +9,8 @@
     ligne.querySelector(".bouton-absent").setAttribute(
       "aria-pressed", String(etat === "absent" || etat === "absence_justifiee"));
     ligne.querySelector(".pointage-etat").textContent = libelle;
+    var compte = document.querySelector("#bilan-pointage strong");
+    if (compte) { compte.textContent = document.querySelectorAll("li.etat-present").length; }
   }
   document.querySelectorAll("form.pointage-boutons").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -185,3 +185,14 @@ def test_the_month_is_picked_not_typed(client_agent):
     html = client_agent.get(reverse("admin:reservations_occupation")).content.decode()
     assert 'type="month"' in html
     assert "AAAA-MM" not in html
+
+
+def test_ages_read_in_years_and_months(client_agent, creer_activite):
+    from inscriptions.models import age_lisible
+
+    assert age_lisible(D(2020, 2, 10), D(2026, 12, 3)) == "6 ans et 9 mois"
+    assert age_lisible(D(2025, 12, 3), D(2026, 12, 3)) == "1 an"
+    assert age_lisible(D(2026, 1, 4), D(2026, 12, 3)) == "10 mois"
+    creer_activite(nom="Multi-accueil", age_minimum_mois=3, age_maximum_mois=47)
+    html = client_agent.get(reverse("admin:inscriptions_activite_changelist")).content.decode()
+    assert "de 3 mois à 3 ans et 11 mois" in html
