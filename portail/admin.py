@@ -17,6 +17,7 @@ from comptes.admin_utils import (
     action_sur_lignes_choisies,
     traiter_une_a_une,
 )
+from comptes.formats import euros
 from familles.models import Responsable
 from inscriptions.models import Inscription
 from portail import services, tableau_gestion
@@ -133,6 +134,7 @@ class DemandeAdmin(AuditAdmin):
         "demandeur",
         "objet",
         "changements",
+        "justificatif",
         "cree_le",
         "traitee_le",
         "traitee_par",
@@ -346,6 +348,21 @@ class DemandeAdmin(AuditAdmin):
         symboles = {"en_attente": "⏳", "acceptee": "✓", "refusee": "✗", "annulee": "⊘"}
         return format_html(
             "<strong>{} {}</strong>", symboles.get(obj.statut, ""), obj.get_statut_display()
+        )
+
+    @admin.display(description="justificatif à vérifier")
+    def justificatif(self, obj):
+        """An income proof's document, opened here before the request is accepted."""
+        if obj.type != Demande.Type.REVENUS:
+            return "—"
+        revenu = getattr(obj, "revenu", None)
+        if revenu is None or not revenu.justificatif:
+            return "aucun document joint"
+        return format_html(
+            '<a href="{}">Ouvrir le justificatif</a> (revenus {} : {})',
+            reverse("justificatif_revenus", args=[revenu.pk]),
+            revenu.annee,
+            euros(revenu.montant_annuel),
         )
 
     @admin.display(description="changements demandés")

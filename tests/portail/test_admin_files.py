@@ -5,8 +5,10 @@ import datetime
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from comptes.services import finances
 from inscriptions.models import Inscription
 from portail.models import Demande
 from portail.roles import DIRECTION_SITE
@@ -121,9 +123,9 @@ def test_refusing_from_the_list_asks_the_reason_in_a_small_form(client_agent, de
 
 @pytest.fixture
 def demande_revenus(parent):
-    return Demande.objects.create(
-        famille=parent.famille, type=Demande.Type.REVENUS, objet="Avis d'imposition 2025"
-    )
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    fichier = SimpleUploadedFile("avis.pdf", pdf, content_type="application/pdf")
+    return finances.declarer_revenus(parent, 2025, "24000", fichier).demande
 
 
 def test_income_proofs_are_not_accepted_in_bulk(client_agent, demande_revenus, demande_adresse):
@@ -151,7 +153,14 @@ def test_an_income_proof_is_opened_then_accepted(client_agent, demande_revenus):
     demande_revenus.refresh_from_db()
     assert demande_revenus.est_en_attente
     page = client_agent.get(ouvrir).content.decode()
-    assert "J&#x27;ai vérifié le justificatif" in page or "J'ai vérifié le justificatif" in page
+    revenu = demande_revenus.revenu
+    lien = reverse("justificatif_revenus", args=[revenu.pk])
+    assert f'<a href="{lien}">Ouvrir le justificatif</a>' in page
+    assert "J'ai vérifié le justificatif" in page
+    assert client_agent.get(lien).status_code == 200
+    client_agent.post(accepter, {"verifie": "1"})
+    demande_revenus.refresh_from_db()
+    assert demande_revenus.statut == Demande.Statut.ACCEPTEE
 
 
 def test_enrolments_are_validated_in_one_click(client_agent, inscription_en_attente):
