@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from comptes.models import Facture, Paiement, TacheFacturation
+from comptes.models import Courriel, Facture, Paiement, TacheFacturation
 from inscriptions.models import Inscription, Site
 from portail.models import Demande
 from reservations.models import Reservation
@@ -154,6 +154,17 @@ def taches(request: HttpRequest) -> list[File]:
             ),
         ]
     return lignes
+
+
+@file_de_travail
+def courriels(request: HttpRequest) -> list[File]:
+    """E-mails the worker could not send for a day: someone must look (comptes/outbox.py)."""
+    if not request.user.has_perm("comptes.view_courriel"):
+        return []
+    statut = Courriel.Statut.ECHEC_DURABLE
+    nombre = Courriel.objects.filter(statut=statut).count()
+    url = _url("admin:comptes_courriel_changelist", statut__exact=statut)
+    return [File("E-mails en échec durable", nombre, url, True)]
 
 
 def factures_impayees_echues(aujourd_hui: datetime.date):

@@ -13,7 +13,7 @@ from comptes.services import finances
 from inscriptions.models import Inscription, Site
 from portail import tableau_gestion
 from portail.models import Demande
-from portail.roles import AGENT_ACCUEIL, DIRECTION_SITE, GESTIONNAIRE, REGISSEUR
+from portail.roles import ADMINISTRATEUR, AGENT_ACCUEIL, DIRECTION_SITE, GESTIONNAIRE, REGISSEUR
 from reservations.models import Reservation
 from tests.conftest import creer_agent, creer_user
 from tests.reservations.conftest import *  # noqa: F403 - horloge, cantine…
@@ -118,6 +118,14 @@ def test_each_role_sees_only_the_queues_it_may_act_on(client, du_travail, site):
     }
     assert client.get(ACCUEIL).context["sites_du_jour"] == []
 
+    client.force_login(creer_agent("admin@example.org", ADMINISTRATEUR))
+    assert _files(client) == {
+        "E-mails en échec durable": (
+            0,
+            reverse("admin:comptes_courriel_changelist") + "?statut__exact=echec_durable",
+        )
+    }
+
 
 def test_a_site_director_sees_today_only_on_its_sites(client, du_travail, site):
     directrice = creer_agent("directrice@example.org", DIRECTION_SITE)
@@ -166,9 +174,9 @@ def test_the_home_costs_the_same_whatever_the_amount_of_work(
 
     beaucoup_de_travail(0, 1)
     # session, user, the dashboard's aggregates (demandes, inscriptions, facturations,
-    # tâches du worker, factures, sites du jour) and the admin's own "recent actions".
-    with django_assert_num_queries(9):
+    # tâches du worker, e-mails, factures, sites du jour) and the admin's "recent actions".
+    with django_assert_num_queries(10):
         client.get(ACCUEIL)
     beaucoup_de_travail(1, 6)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(ACCUEIL)
