@@ -306,8 +306,9 @@ class TarifAdmin(AuditAdmin):
 
 class MoisForm(forms.Form):
     mois = forms.RegexField(
-        label="Mois à facturer (AAAA-MM)",
+        label="Mois à facturer",
         regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        widget=forms.TextInput(attrs={"type": "month"}),  # the browser's month picker
         error_messages={"invalid": "Indiquez le mois sous la forme 2026-10."},
     )
 

@@ -10,7 +10,11 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
 
 from comptes.admin_historique import AuditAdmin
 from comptes.admin_utils import FiltreStatutATraiter, traiter_une_a_une
@@ -19,7 +23,14 @@ from familles import admin as familles_admin
 from familles.models import Enfant
 from inscriptions import pdf, services
 from inscriptions.forms import MotifForm
-from inscriptions.models import Activite, Attestation, Inscription, Periode, Site
+from inscriptions.models import (
+    Activite,
+    Attestation,
+    Inscription,
+    Periode,
+    Site,
+    duree_en_annees_et_mois,
+)
 
 
 class LimiteAuxSites:
@@ -107,6 +118,7 @@ class ActiviteAdmin(LimiteAuxSites, AuditAdmin):
         "type",
         "site",
         "periode",
+        "ages_admis",
         "places",
         "ouverture_inscriptions",
         "fermeture_inscriptions",
@@ -141,6 +153,18 @@ class ActiviteAdmin(LimiteAuxSites, AuditAdmin):
         if obj is not None and obj.inscriptions.exists():
             return ["periode"]
         return []
+
+    @admin.display(description="âges admis")
+    def ages_admis(self, obj):
+        """The limits are stored in months (the rule's unit); staff read years and months."""
+        mini, maxi = obj.age_minimum_mois, obj.age_maximum_mois
+        if mini is None and maxi is None:
+            return "tous âges"
+        if maxi is None:
+            return f"à partir de {duree_en_annees_et_mois(mini)}"
+        if mini is None:
+            return f"jusqu'à {duree_en_annees_et_mois(maxi)}"
+        return f"de {duree_en_annees_et_mois(mini)} à {duree_en_annees_et_mois(maxi)}"
 
     @admin.display(description="inscrits / places", ordering="nb_inscrits")
     def places(self, obj):
@@ -249,14 +273,10 @@ def emettre_attestation(modeladmin, request, queryset):
 class InscriptionAdmin(LimiteAuxSites, AuditAdmin):
     list_display = [
         "enfant",
-        "activite_nom",
-        "site",
-        "periode",
-        "date_debut",
-        "date_fin",
+        "inscription_demandee",
         "statut_affiche",
         "places",
-        "cree_le",
+        "demandee_le",
     ]
     list_filter = [
         StatutInscriptionFilter,
@@ -297,6 +317,7 @@ class InscriptionAdmin(LimiteAuxSites, AuditAdmin):
     ]
     date_hierarchy = "cree_le"
     list_per_page = 50
+    change_form_template = "admin/inscriptions/inscription/change_form.html"
 
     def has_add_permission(self, request):
         return False  # families ask from the portal; staff decide here
@@ -327,6 +348,123 @@ class InscriptionAdmin(LimiteAuxSites, AuditAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "Inscriptions à traiter", **(extra_context or {})}
         return super().changelist_view(request, extra_context)
+
+    # --- one click from the list: Valider posts the list's form to the row's URL; Refuser
+    # opens a small form for the reason (the same services as the actions).
+
+    def get_list_display(self, request):
+        if not self.has_change_permission(request):
+            return self.list_display
+        return [*self.list_display, self._colonne_decision(request)]
+
+    def _colonne_decision(self, request):
+        retour = request.get_full_path()
+
+        @admin.display(description="décision")
+        def decision(obj):
+            if not obj.est_a_decider:
+                return "—"
+            refuser = "{}?{}".format(
+                reverse("admin:inscriptions_inscription_refuser", args=[obj.pk]),
+                urlencode({"suivant": retour}),
+            )
+            return format_html(
+                '<span class="decision"><button type="submit" class="button default" '
+                'formaction="{}" name="suivant" value="{}">Valider'
+                '<span class="visually-hidden"> : {}</span></button> '
+                '<a class="button" href="{}">Refuser<span class="visually-hidden"> : {}</span></a>'
+                "</span>",
+                reverse("admin:inscriptions_inscription_valider", args=[obj.pk]),
+                retour,
+                obj.enfant,
+                refuser,
+                obj.enfant,
+            )
+
+        return decision
+
+    def get_urls(self):
+        vue = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/valider/",
+                vue(require_POST(self.valider_view)),
+                name="inscriptions_inscription_valider",
+            ),
+            path(
+                "<int:pk>/refuser/",
+                vue(self.refuser_view),
+                name="inscriptions_inscription_refuser",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _suivant(self, request, pk):
+        suivant = request.POST.get("suivant") or request.GET.get("suivant") or ""
+        if suivant.startswith(reverse("admin:inscriptions_inscription_changelist")) and (
+            url_has_allowed_host_and_scheme(suivant, allowed_hosts={request.get_host()})
+        ):
+            return redirect(suivant)
+        return redirect("admin:inscriptions_inscription_change", pk)
+
+    def valider_view(self, request, pk):
+        get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        valider(self, request, Inscription.objects.filter(pk=pk))
+        return self._suivant(request, pk)
+
+    def refuser_view(self, request, pk):
+        inscription = get_object_or_404(
+            self.get_queryset(request).select_related("enfant", "activite__site"), pk=pk
+        )
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = MotifForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            motif = form.cleaned_data["motif"]
+            _pour_chaque(
+                self,
+                request,
+                Inscription.objects.filter(pk=pk),
+                lambda i: services.refuser_inscription(i, request.user, motif),
+                "{n} inscription(s) refusée(s) ; les familles sont prévenues par e-mail.",
+            )
+            return self._suivant(request, pk)
+        return TemplateResponse(
+            request,
+            "admin/inscriptions/inscription/refuser_une.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Refuser l'inscription",
+                "inscription": inscription,
+                "form": form,
+                "suivant": request.POST.get("suivant") or request.GET.get("suivant", ""),
+                "opts": self.model._meta,
+            },
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            "peut_decider": self.has_change_permission(request),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="ce qui est demandé", ordering="activite__nom")
+    def inscription_demandee(self, obj):
+        return format_html(
+            "<strong>{}</strong> — {}<br><small>{}, du {} au {}</small>",
+            obj.activite.nom,
+            obj.activite.site.nom,
+            obj.activite.periode.nom,
+            date_format(obj.date_debut, "d/m/Y"),
+            date_format(obj.date_fin, "d/m/Y"),
+        )
+
+    @admin.display(description="demandée le", ordering="cree_le")
+    def demandee_le(self, obj):
+        return date_format(timezone.localtime(obj.cree_le), "d/m/Y")
 
     @admin.display(description="activité", ordering="activite__nom")
     def activite_nom(self, obj):

@@ -308,3 +308,19 @@ def age_en_mois(naissance: datetime.date, jour: datetime.date) -> int:
     if jour.day < naissance.day:
         mois -= 1
     return mois
+
+
+def age_lisible(naissance: datetime.date, jour: datetime.date) -> str:
+    """An age as staff say it: "6 ans et 3 mois", "1 an", "11 mois"."""
+    mois = max(0, age_en_mois(naissance, jour))
+    return duree_en_annees_et_mois(mois)
+
+
+def duree_en_annees_et_mois(mois: int) -> str:
+    annees, reste = divmod(mois, 12)
+    parties = []
+    if annees:
+        parties.append(f"{annees} an" if annees == 1 else f"{annees} ans")
+    if reste or not annees:
+        parties.append(f"{reste} mois")
+    return " et ".join(parties)

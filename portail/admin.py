@@ -1,19 +1,29 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from comptes.admin_historique import AuditAdmin
-from comptes.admin_utils import FiltreStatutATraiter, traiter_une_a_une
+from comptes.admin_utils import (
+    FiltreStatutATraiter,
+    action_sur_lignes_choisies,
+    traiter_une_a_une,
+)
+from comptes.formats import euros
 from familles.models import Responsable
-from portail import services
+from inscriptions.models import Inscription
+from portail import services, tableau_gestion
 from portail.models import Demande, InformationsCommune
+from reservations.models import Reservation
 
 
 class StatutFilter(FiltreStatutATraiter):
@@ -22,6 +32,17 @@ class StatutFilter(FiltreStatutATraiter):
     statuts = [c for c in Demande.Statut.choices if c[0] != Demande.Statut.EN_ATTENTE]
     a_traiter = [Demande.Statut.EN_ATTENTE]
     libelle_a_traiter = "En attente"
+
+    def queryset(self, request, queryset):
+        queryset = super().queryset(request, queryset)
+        if self.value() == self.A_TRAITER and not action_sur_lignes_choisies(request):
+            # One queue per job: enrolments are decided in "Inscriptions à traiter".
+            queryset = queryset.exclude(type__in=tableau_gestion.TYPES_HORS_FILE_DEMANDES)
+        return queryset
+
+
+# Income proofs change what a household pays: each is opened and its document checked.
+A_OUVRIR_AVANT_D_ACCEPTER = {Demande.Type.REVENUS}
 
 
 class MotifRefusForm(forms.Form):
@@ -45,6 +66,16 @@ def _traiter(modeladmin, request, queryset, traiter, verbe: str) -> None:
 
 @admin.action(description="Accepter les demandes sélectionnées", permissions=["change"])
 def accepter(modeladmin, request, queryset):
+    a_ouvrir = queryset.filter(type__in=A_OUVRIR_AVANT_D_ACCEPTER, statut=Demande.Statut.EN_ATTENTE)
+    nombre = a_ouvrir.count()
+    if nombre:
+        modeladmin.message_user(
+            request,
+            f"{nombre} justificatif(s) de revenus non accepté(s) : ouvrez chaque demande pour "
+            "vérifier le document, puis acceptez-la depuis sa page.",
+            messages.WARNING,
+        )
+        queryset = queryset.exclude(type__in=A_OUVRIR_AVANT_D_ACCEPTER)
     _traiter(
         modeladmin,
         request,
@@ -84,19 +115,16 @@ def refuser(modeladmin, request, queryset):
 @admin.register(Demande)
 class DemandeAdmin(AuditAdmin):
     list_display = [
-        "cree_le",
-        "type",
-        "objet",
+        "demandee_le",
+        "ce_qui_est_demande",
         "piece",
         "famille",
-        "demandeur",
         "statut_affiche",
-        "traitee_le",
-        "traitee_par",
+        "traitee",
     ]
-    list_display_links = ["objet"]
+    list_display_links = ["ce_qui_est_demande"]
     list_filter = [StatutFilter, "type", "cree_le"]
-    list_select_related = ["famille", "demandeur", "traitee_par", "document"]
+    list_select_related = ["famille", "demandeur", "traitee_par", "document", "revenu"]
     search_fields = ["objet", "famille__nom", "demandeur__nom", "demandeur__user__email"]
     date_hierarchy = "cree_le"
     actions = [accepter, refuser]
@@ -117,6 +145,7 @@ class DemandeAdmin(AuditAdmin):
     readonly_fields = fields
 
     change_form_template = "admin/portail/demande/change_form.html"
+    change_list_template = "admin/portail/demande/change_list.html"
 
     def has_add_permission(self, request):
         return False
@@ -139,8 +168,104 @@ class DemandeAdmin(AuditAdmin):
         ]
         return urls + super().get_urls()
 
+    def get_queryset(self, request):
+        # The dates a booking request is about, in one query for the whole page.
+        jours = Reservation.objects.only("pk", "date", "demande_id").order_by("date")
+        return super().get_queryset(request).prefetch_related(Prefetch("reservations", jours))
+
+    def get_list_display(self, request):
+        colonnes = list(self.list_display)
+        if request.GET.get(StatutFilter.parameter_name, StatutFilter.A_TRAITER) == (
+            StatutFilter.A_TRAITER
+        ):
+            # What is left to do is pending by definition: room for the decision instead.
+            colonnes = [c for c in colonnes if c not in ("statut_affiche", "traitee")]
+        if self.has_change_permission(request):
+            colonnes.append(self._colonne_decision(request))
+        return colonnes
+
+    def _colonne_decision(self, request):
+        """One click from the list: Accepter posts the list's own form (its CSRF token) to
+        the request's accept URL; Refuser opens the small reason form. Income proofs are
+        opened first (their document is on their page)."""
+        retour = request.get_full_path()
+
+        @admin.display(description="décision")
+        def decision(obj):
+            if not obj.est_en_attente:
+                return "—"
+            if obj.type in tableau_gestion.TYPES_HORS_FILE_DEMANDES and obj.inscription_id:
+                return format_html(
+                    '<a href="{}">Décider dans les inscriptions</a>',
+                    reverse("admin:inscriptions_inscription_change", args=[obj.inscription_id]),
+                )
+            refuser = "{}?{}".format(
+                reverse("admin:portail_demande_refuser", args=[obj.pk]),
+                urlencode({"suivant": retour}),
+            )
+            if obj.type in A_OUVRIR_AVANT_D_ACCEPTER:
+                return format_html(
+                    '<span class="decision"><a class="button" href="{}">Ouvrir pour vérifier'
+                    '<span class="visually-hidden"> : {}</span></a> '
+                    '<a class="button" href="{}">Refuser<span class="visually-hidden"> : {}</span>'
+                    "</a></span>",
+                    reverse("admin:portail_demande_change", args=[obj.pk]),
+                    obj.objet,
+                    refuser,
+                    obj.objet,
+                )
+            return format_html(
+                '<span class="decision"><button type="submit" class="button default" '
+                'formaction="{}" name="suivant" value="{}">Accepter'
+                '<span class="visually-hidden"> : {}</span></button> '
+                '<a class="button" href="{}">Refuser<span class="visually-hidden"> : {}</span></a>'
+                "</span>",
+                reverse("admin:portail_demande_accepter", args=[obj.pk]),
+                retour,
+                obj.objet,
+                refuser,
+                obj.objet,
+            )
+
+        return decision
+
+    @admin.display(description="demandée le", ordering="cree_le")
+    def demandee_le(self, obj):
+        return date_format(timezone.localtime(obj.cree_le), "d/m/Y H:i")
+
+    @admin.display(description="ce qui est demandé", ordering="type")
+    def ce_qui_est_demande(self, obj):
+        dates = [r.date for r in obj.reservations.all()]
+        if obj.type != Demande.Type.RESERVATION or not dates:
+            return format_html("<strong>{}</strong><br>{}", obj.get_type_display(), obj.objet)
+        return format_html(
+            "<strong>{}</strong><br>{}<br><small>{} : {}</small>",
+            obj.get_type_display(),
+            obj.objet,
+            "Date" if len(dates) == 1 else "Dates",
+            ", ".join(date_format(d, "D d/m/Y") for d in dates[:12])
+            + (f" et {len(dates) - 12} autre(s)" if len(dates) > 12 else ""),
+        )
+
+    @admin.display(description="traitée", ordering="traitee_le")
+    def traitee(self, obj):
+        if obj.traitee_le is None:
+            return "—"
+        quand = date_format(timezone.localtime(obj.traitee_le), "j M Y")
+        return f"{quand} par {obj.traitee_par}" if obj.traitee_par_id else quand
+
+    def _suivant(self, request, pk):
+        """Back to the list the decision was taken from, or to the request's page."""
+        suivant = request.POST.get("suivant") or request.GET.get("suivant") or ""
+        if suivant.startswith(reverse("admin:portail_demande_changelist")) and (
+            url_has_allowed_host_and_scheme(suivant, allowed_hosts={request.get_host()})
+        ):
+            return redirect(suivant)
+        return self._retour(pk)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
+            "a_ouvrir": A_OUVRIR_AVANT_D_ACCEPTER,
             "motif_form": MotifRefusForm(),
             "peut_traiter": self.has_change_permission(request),
             **(extra_context or {}),
@@ -154,12 +279,20 @@ class DemandeAdmin(AuditAdmin):
         return require_POST(self._accepter_une)(request, pk)
 
     def refuser_view(self, request, pk):
-        return require_POST(self._refuser_une)(request, pk)
+        return self._refuser_une(request, pk)
 
     def _accepter_une(self, request, pk):
         demande = get_object_or_404(Demande, pk=pk)
         if not self.has_change_permission(request, demande):
             return redirect("admin:index")
+        if demande.type in A_OUVRIR_AVANT_D_ACCEPTER and not request.POST.get("verifie"):
+            self.message_user(
+                request,
+                "Vérifiez le justificatif de revenus puis cochez « J'ai vérifié le "
+                "justificatif » avant d'accepter.",
+                messages.ERROR,
+            )
+            return self._retour(pk)
         _traiter(
             self,
             request,
@@ -167,16 +300,27 @@ class DemandeAdmin(AuditAdmin):
             lambda i: services.accepter_demande(i, request.user),
             "acceptée",
         )
-        return self._retour(pk)
+        return self._suivant(request, pk)
 
     def _refuser_une(self, request, pk):
-        demande = get_object_or_404(Demande, pk=pk)
+        demande = get_object_or_404(Demande.objects.select_related("famille"), pk=pk)
         if not self.has_change_permission(request, demande):
             return redirect("admin:index")
-        form = MotifRefusForm(request.POST)
-        if not form.is_valid():
-            self.message_user(request, form.errors["motif"][0], messages.ERROR)
-            return self._retour(pk)
+        form = MotifRefusForm(request.POST if request.method == "POST" else None)
+        if not form.is_bound or not form.is_valid():
+            # The small intermediate form of the list's "Refuser" (and its errors).
+            return TemplateResponse(
+                request,
+                "admin/portail/demande/refuser_une.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Refuser la demande",
+                    "demande": demande,
+                    "form": form,
+                    "suivant": request.POST.get("suivant") or request.GET.get("suivant", ""),
+                    "opts": self.model._meta,
+                },
+            )
         motif = form.cleaned_data["motif"]
         _traiter(
             self,
@@ -185,10 +329,19 @@ class DemandeAdmin(AuditAdmin):
             lambda i: services.refuser_demande(i, request.user, motif),
             "refusée",
         )
-        return self._retour(pk)
+        return self._suivant(request, pk)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": "Demandes à traiter", **(extra_context or {})}
+        inscriptions = 0
+        if request.user.has_perm("inscriptions.change_inscription"):
+            inscriptions = Inscription.objects.filter(
+                statut__in=[Inscription.Statut.EN_ATTENTE, Inscription.Statut.PREINSCRIPTION]
+            ).count()
+        extra_context = {
+            "title": "Demandes à traiter",
+            "inscriptions_a_decider": inscriptions,
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, extra_context)
 
     @admin.display(description="statut", ordering="statut")
@@ -199,10 +352,20 @@ class DemandeAdmin(AuditAdmin):
             "<strong>{} {}</strong>", symboles.get(obj.statut, ""), obj.get_statut_display()
         )
 
-    @admin.display(description="pièce")
+    @admin.display(description="pièce à vérifier")
     def piece(self, obj):
-        """A document request's file: opening it (the portal's own download view) is what
-        lets the agent accept it; a document is never accepted unseen, in bulk."""
+        """The file a request asks staff to check, opened here before it is accepted: a
+        document (never accepted unseen, in bulk) or an income proof."""
+        if obj.type == Demande.Type.REVENUS:
+            revenu = getattr(obj, "revenu", None)
+            if revenu is None or not revenu.justificatif:
+                return "aucun document joint"
+            return format_html(
+                '<a href="{}">Ouvrir le justificatif</a> (revenus {} : {})',
+                reverse("justificatif_revenus", args=[revenu.pk]),
+                revenu.annee,
+                euros(revenu.montant_annuel),
+            )
         if obj.type != Demande.Type.DOCUMENT:
             return "—"
         document = getattr(obj, "document", None)
@@ -289,3 +452,18 @@ class InformationsCommuneAdmin(AuditAdmin):
             )
             return redirect("admin:index")
         return redirect("admin:portail_informationscommune_change", 1)
+
+
+# --- the admin home: the service's dashboard (portail/tableau_gestion.py) ----------------
+_index_django = admin.site.index
+
+
+def tableau_de_bord(request, extra_context=None):
+    return _index_django(request, {**tableau_gestion.contexte(request), **(extra_context or {})})
+
+
+admin.site.index = tableau_de_bord
+admin.site.index_template = "admin/tableau_de_bord.html"
+# The queues need the width (a row, its request and its decision fit 1280 px): staff move
+# between pages through this home and the breadcrumbs, not a sidebar on every page.
+admin.site.enable_nav_sidebar = False

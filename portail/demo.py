@@ -704,6 +704,7 @@ def creer_comptes_connus() -> list[str]:
             ),
             [],
         )
+        _justificatif_de_revenus_demo(p2)
         crees.append("parent2@example.org")
     _recouvrement_demo()
     return crees
@@ -733,6 +734,22 @@ def _recouvrement_demo() -> None:
             echeance=timezone.localdate() - datetime.timedelta(days=20)
         )
         recouvrement.relancer()
+
+
+def _justificatif_de_revenus_demo(parent: Responsable) -> None:
+    """An income proof waiting for staff: the dashboard's "justificatif de revenus" queue,
+    opened and checked before it is accepted (never in bulk)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from comptes.services import finances as finances_services
+
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    finances_services.declarer_revenus(
+        parent,
+        timezone.localdate().year - 1,
+        "28400",
+        SimpleUploadedFile("avis-imposition.pdf", pdf, content_type="application/pdf"),
+    )
 
 
 def inscrire_enfants_generes(

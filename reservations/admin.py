@@ -18,7 +18,7 @@ from comptes.errors import DomainError
 from familles.forms import DateInput
 from inscriptions import admin as inscriptions_admin
 from inscriptions.models import Activite, Inscription, Periode, Site
-from reservations import lecture, services
+from reservations import admin_journee, lecture, services
 from reservations.admin_tirage import TirageInline
 from reservations.calendrier import Calendrier, jours_entre
 from reservations.models import (
@@ -410,9 +410,11 @@ class ListeDuJourForm(forms.Form):
 class OccupationForm(forms.Form):
     activite = forms.ModelChoiceField(label="Activité", queryset=Activite.objects.none())
     mois = forms.RegexField(
-        label="Mois (AAAA-MM)",
+        label="Mois",
         regex=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$",
-        error_messages={"invalid": "Indiquez le mois sous la forme 2026-09."},
+        # The browser's month picker sends "2026-09"; typed by hand where it has none.
+        widget=forms.TextInput(attrs={"type": "month"}),
+        error_messages={"invalid": "Choisissez un mois (par exemple 2026-09)."},
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -493,6 +495,16 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
         return [
             path("liste-du-jour/", vue(self.liste_du_jour), name="reservations_liste_du_jour"),
             path("occupation/", vue(self.occupation), name="reservations_occupation"),
+            path(
+                "journee/",
+                vue(lambda request: admin_journee.journee_ecole(self, request)),
+                name="reservations_journee_ecole",
+            ),
+            path(
+                "pointage/",
+                vue(lambda request: admin_journee.pointage(self, request)),
+                name="reservations_pointage",
+            ),
             *super().get_urls(),
         ]
 
@@ -620,6 +632,12 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
+            "lien_journee": reverse("admin:reservations_journee_ecole"),
+            "lien_pointage": (
+                reverse("admin:reservations_pointage")
+                if self.has_change_permission(request)
+                else None
+            ),
             "lien_liste_du_jour": reverse("admin:reservations_liste_du_jour"),
             "lien_occupation": reverse("admin:reservations_occupation"),
             **(extra_context or {}),
