@@ -449,6 +449,8 @@ PAIEMENT_EN_LIGNE_ORIGINES = env_list(
 # --- security -----------------------------------------------------------------
 # A refused CSRF check gets a French page in the site's layout (portail/views.py).
 CSRF_FAILURE_VIEW = "portail.views.erreur_csrf"
+# Database sessions, read with one plain statement (comptes/sessions.py).
+SESSION_ENGINE = "comptes.sessions"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): scripts, styles and images come from this site

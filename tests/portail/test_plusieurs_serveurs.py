@@ -6,8 +6,23 @@ from django.conf import settings
 from tests.test_settings import PRODUCTION, _manage
 
 
-def test_sessions_live_in_the_database():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+def test_sessions_live_in_the_database(client, parent):
+    from importlib import import_module
+
+    from django.contrib.sessions.backends.db import SessionStore as StoreDjango
+    from django.contrib.sessions.models import Session
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    assert issubclass(store, StoreDjango)
+    client.force_login(parent.user)
+    cle = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert Session.objects.filter(session_key=cle).exists()
+    # Read back by another store (another server), and refused once expired.
+    assert store(cle).load()["_auth_user_id"] == str(parent.user.pk)
+    Session.objects.filter(session_key=cle).update(expire_date="2000-01-01T00:00:00Z")
+    autre = store(cle)
+    assert autre.load() == {}
+    assert autre.session_key is None
 
 
 def test_a_per_process_cache_is_refused_when_gunicorn_starts_several_workers():
