@@ -105,6 +105,7 @@ class DemandeAdmin(AuditAdmin):
         "demandeur",
         "objet",
         "changements",
+        "certificat",
         "cree_le",
         "traitee_le",
         "traitee_par",
@@ -194,6 +195,16 @@ class DemandeAdmin(AuditAdmin):
         return format_html(
             "<strong>{} {}</strong>", symboles.get(obj.statut, ""), obj.get_statut_display()
         )
+
+    @admin.display(description="certificat d'absence")
+    def certificat(self, obj):
+        if obj.type != Demande.Type.CERTIFICAT_ABSENCE:
+            return "—"
+        from reservations.admin import lien_certificat
+        from reservations.models import Absence
+
+        absence = Absence.objects.filter(demande=obj).first()
+        return lien_certificat(absence) if absence else "—"
 
     @admin.display(description="changements demandés")
     def changements(self, obj):

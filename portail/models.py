@@ -36,6 +36,7 @@ class Demande(models.Model):
         ATTESTATION = "attestation", "Attestation d'inscription"
         REVENUS = "revenus", "Justificatif de revenus"
         CLOTURE = "cloture", "Clôture du compte"
+        CERTIFICAT_ABSENCE = "certificat_absence", "Certificat d'absence"
 
     class Statut(models.TextChoices):
         EN_ATTENTE = "en_attente", "En attente"
