@@ -338,7 +338,7 @@ def joindre_certificat(absence: Absence, certificat, *, demandeur=None) -> Absen
         raise ReservationError("Joignez le certificat.", field="certificat")
     with transaction.atomic():
         absence = (
-            Absence.objects.select_for_update()
+            Absence.objects.select_for_update(of=("self",))
             .select_related("inscription__enfant", "inscription__activite", "demande")
             .get(pk=absence.pk)
         )
