@@ -40,7 +40,7 @@ from comptes.services import finances
 from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Responsable
 from inscriptions.models import Activite, Attestation, Inscription
 from portail.models import Demande
-from reservations.models import FluxCalendrier, Reservation, SemaineType
+from reservations.models import Absence, FluxCalendrier, Reservation, SemaineType
 
 logger = logging.getLogger(__name__)
 Etat = Reservation.Etat
@@ -167,6 +167,7 @@ def donnees_du_foyer(famille: Famille, lisible: bool = False) -> dict:
             Reservation.objects.filter(inscription__famille=famille).order_by("date"),
         ),
         _section("Semaines types", SemaineType.objects.filter(inscription__famille=famille)),
+        _section("Absences signalées", Absence.objects.filter(inscription__famille=famille)),
         _section("Attestations", Attestation.objects.filter(inscription__famille=famille)),
         _section("Demandes", Demande.objects.filter(famille=famille).order_by("cree_le")),
         _section("Revenus déclarés", Revenu.objects.filter(famille=famille)),
@@ -254,8 +255,9 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
     recipient's name and address they carry), quotients and declared amounts that
     justify the prices billed, and days attended (what the invoices bill). Erased: the
     contact details, logins, children's identity and health information, pick-up
-    persons, proofs of income, request contents, e-mails, and their old values in the
-    audit trail. A child also attached to another household keeps its file there.
+    persons, proofs of income and absence certificates, request contents, e-mails, and
+    their old values in the audit trail. A child also attached to another household keeps
+    its file there.
     """
     from reservations import services as reservations
 
@@ -379,6 +381,8 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
 
         bilan.fichiers_supprimes = _effacer_justificatifs(
             Revenu.objects.filter(famille=famille), MOTIF_ANONYMISATION
+        ) + _effacer_certificats(
+            Absence.objects.filter(inscription__famille=famille), MOTIF_ANONYMISATION
         )
 
         nom_anonyme = f"Foyer anonymisé n° {famille.pk}"
@@ -436,6 +440,20 @@ def _effacer_justificatifs(revenus, raison: str) -> int:
         revenu.justificatif = ""
         revenu._change_reason = raison
         revenu.save()
+        transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
+        nombre += 1
+    return nombre
+
+
+def _effacer_certificats(absences, raison: str) -> int:
+    """Erase the medical certificates of these absences (the days and their billing
+    stay); files go after commit."""
+    nombre = 0
+    for absence in absences.exclude(certificat=""):
+        nom = absence.certificat.name
+        absence.certificat = ""
+        absence._change_reason = raison
+        absence.save()
         transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
         nombre += 1
     return nombre
@@ -536,6 +554,11 @@ def purger(simulation: bool = False) -> dict[str, int]:
         )
         enfants_sante = list(sante.values_list("pk", flat=True))
         compte["fiches_sante"] = len(enfants_sante)
+        # Medical certificates of absences, once their enrolment is as old as that.
+        certificats = Absence.objects.filter(inscription__date_fin__lt=limite_sante).exclude(
+            certificat=""
+        )
+        compte["certificats_absence"] = certificats.count()
         inactifs = list(foyers_inactifs())
         compte["foyers_inactifs"] = len(inactifs)
         orphelins = fichiers_orphelins()
@@ -550,6 +573,7 @@ def purger(simulation: bool = False) -> dict[str, int]:
             historique.delete()
         for chemin in orphelins:
             _supprimer_fichier(chemin)
+        _effacer_certificats(certificats, ECHUE)
         Enfant.objects.filter(pk__in=enfants_sante).update(**SANTE_EFFACEE)
         historiser(Enfant.objects.filter(pk__in=enfants_sante), raison=ECHUE)
         # Old values of health fields must not outlive the fields in the audit trail.

@@ -431,3 +431,41 @@ class TestService:
         absences.signaler(reservee, [D(2026, 11, 27)], "maladie")
         r = Reservation.objects.get(date=D(2026, 11, 27), inscription=reservee)
         assert services.pointer([r.pk], Etat.PRESENT, agent) == (1, [])
+
+
+def test_closing_the_account_erases_the_certificates_and_the_export_lists_absences(
+    reservee, parent, agent, django_capture_on_commit_callbacks
+):
+    from portail import rgpd
+
+    absences.signaler(reservee, [D(2026, 11, 30)], "maladie", _pdf(), demandeur=parent)
+    absence = Absence.objects.get()
+    nom = absence.certificat.name
+    assert absence.certificat.storage.exists(nom)
+    export = rgpd.donnees_du_foyer(parent.famille)
+    section = next(s for s in export["sections"] if s["titre"] == "Absences signalées")
+    assert len(section["elements"]) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        rgpd.anonymiser_famille(parent.famille, agent)
+    absence.refresh_from_db()
+    assert absence.certificat == ""
+    assert not absence.certificat.storage.exists(nom)
+
+
+def test_certificates_are_erased_with_the_health_data(
+    reservee, parent, django_capture_on_commit_callbacks
+):
+    import time_machine
+
+    from portail import rgpd
+
+    absences.signaler(reservee, [D(2026, 11, 30)], "maladie", _pdf(), demandeur=parent)
+    nom = Absence.objects.get().certificat.name
+    assert rgpd.purger(simulation=True)["certificats_absence"] == 0  # still needed
+    with time_machine.travel(datetime.datetime(2036, 1, 5, 10), tick=False):
+        assert rgpd.purger(simulation=True)["certificats_absence"] == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            rgpd.purger()
+    absence = Absence.objects.get()
+    assert absence.certificat == "" and absence.premier_jour == D(2026, 11, 30)
+    assert not absence.certificat.storage.exists(nom)
