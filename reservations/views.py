@@ -306,8 +306,11 @@ def signaler_absence(request: HttpRequest, pk: int) -> HttpResponse:
             return _retour_absence(inscription, d["jours"])
         except services.ReservationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            if exc.field == "certificat":
-                apercu = absences.apercu(inscription, d["jours"])
+            if exc.field == "certificat":  # the days were fine: stay on the second step
+                try:
+                    apercu = absences.apercu(inscription, d["jours"])
+                except services.ReservationError:
+                    apercu = None
     return render(
         request,
         "reservations/signaler_absence.html",

@@ -379,6 +379,25 @@ class TestPages:
         ).content.decode()
         assert "Le 01/12 n&#x27;est pas un jour réservé pour Léa" in html
 
+    def test_a_bad_certificate_keeps_the_second_step_and_writes_nothing(
+        self, client_parent, reservee
+    ):
+        faux = SimpleUploadedFile("certificat.pdf", b"<html>pas un PDF</html>")
+        html = client_parent.post(
+            reverse(self.URL, args=[reservee.pk]),
+            {
+                "jours": ["2026-11-30"],
+                "motif": "maladie",
+                "confirmer": "1",
+                "jeton": nouveau_jeton(),
+                "certificat": faux,
+            },
+        ).content.decode()
+        assert "Le certificat doit être un PDF, une image JPEG ou PNG." in html
+        assert "Confirmer l'absence" in html and "Absence du 30 novembre" in html
+        assert not Absence.objects.exists()
+        assert _etats(reservee)[D(2026, 11, 30)] == Etat.RESERVEE
+
     def test_the_certificate_is_served_to_its_household_and_staff_only(
         self, client, reservee, parent, etranger, agent
     ):
