@@ -124,7 +124,7 @@ class DemandeAdmin(AuditAdmin):
     ]
     list_display_links = ["ce_qui_est_demande"]
     list_filter = [StatutFilter, "type", "cree_le"]
-    list_select_related = ["famille", "demandeur", "traitee_par", "document", "revenu"]
+    list_select_related = ["famille", "demandeur", "traitee_par", "document", "revenu", "absence"]
     search_fields = ["objet", "famille__nom", "demandeur__nom", "demandeur__user__email"]
     date_hierarchy = "cree_le"
     actions = [accepter, refuser]
@@ -355,7 +355,13 @@ class DemandeAdmin(AuditAdmin):
     @admin.display(description="pièce à vérifier")
     def piece(self, obj):
         """The file a request asks staff to check, opened here before it is accepted: a
-        document (never accepted unseen, in bulk) or an income proof."""
+        document (never accepted unseen, in bulk), an income proof or an absence's
+        medical certificate."""
+        if obj.type == Demande.Type.CERTIFICAT_ABSENCE:
+            from reservations.admin import lien_certificat
+
+            absence = getattr(obj, "absence", None)
+            return lien_certificat(absence) if absence else "—"
         if obj.type == Demande.Type.REVENUS:
             revenu = getattr(obj, "revenu", None)
             if revenu is None or not revenu.justificatif:

@@ -688,6 +688,7 @@ def creer_comptes_connus() -> list[str]:
         _reservations_demo(p1, lea, periode, aujourd_hui)
         _compte_demo(p1, lea)
         _documents_demo(p1, lea, periode)
+        _absence_demo(p1, lea)
         crees.append("parent1@example.org")
     if not User.objects.filter(email="parent2@example.org").exists():
         coord = {**_coordonnees(random.Random(2), "Benali", False), "prenom": "Karim"}
@@ -965,3 +966,36 @@ def _documents_demo(parent: Responsable, lea: Enfant, periode: Periode) -> None:
     documents.deposer(
         parent, TypeDocument.objects.get(nom="Projet d'accueil individualisé (PAI)"), lea, pdf
     )
+
+
+@transaction.atomic
+def _absence_demo(parent: Responsable, enfant: Enfant) -> None:
+    """Léa is ill: her next canteen days past the cancellation deadline are declared
+    absent with a medical certificate, which waits in the staff queue."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reservations import absences
+    from reservations import services as reservations_services
+
+    inscription = Inscription.objects.get(enfant=enfant, statut=Inscription.Statut.VALIDEE)
+    maintenant = timezone.now()
+    aujourd_hui = timezone.localdate(maintenant)
+    fin = min(aujourd_hui + datetime.timedelta(days=6), inscription.date_fin)
+    if fin < max(aujourd_hui, inscription.date_debut):
+        return
+    cal = reservations_services._charger(inscription, aujourd_hui, fin)
+    jours = [
+        j
+        for j in (aujourd_hui + datetime.timedelta(days=n) for n in range(7))
+        if j <= fin
+        and inscription.date_debut <= j
+        and not cal.motif_fermeture(j)
+        and cal.regle_annulation.depasse(j, maintenant)
+    ][:2]
+    if not jours:
+        return
+    reservations_services.reserver(inscription, jours, par=parent.user, par_le_service=True)
+    certificat = SimpleUploadedFile(
+        "certificat.pdf", b"%PDF-1.4\n% certificat medical (demo)\n%%EOF\n"
+    )
+    absences.signaler(inscription, jours, "maladie", certificat, demandeur=parent)

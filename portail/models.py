@@ -37,6 +37,7 @@ class Demande(models.Model):
         REVENUS = "revenus", "Justificatif de revenus"
         CLOTURE = "cloture", "Clôture du compte"
         DOCUMENT = "document", "Document"
+        CERTIFICAT_ABSENCE = "certificat_absence", "Certificat d'absence"
 
     class Statut(models.TextChoices):
         EN_ATTENTE = "en_attente", "En attente"

@@ -49,7 +49,7 @@ TRAITEMENTS = [
     Traitement(
         "Santé (fiche sanitaire)",
         "Vaccinations, allergies, projet d'accueil individualisé (PAI), traitement, "
-        "médecin, personne à prévenir en cas d'urgence.",
+        "médecin, personne à prévenir en cas d'urgence ; certificats médicaux d'absence.",
         "Protéger l'enfant pendant l'accueil ; seuls les agents qui l'accueillent y ont accès.",
         "Mission d'intérêt public et protection des intérêts vitaux de l'enfant "
         "(RGPD, articles 6.1.e, 9.2.c et 9.2.g)",

@@ -48,7 +48,7 @@ from familles.models import (
 )
 from inscriptions.models import Activite, Attestation, Inscription
 from portail.models import Demande
-from reservations.models import FluxCalendrier, Reservation, SemaineType
+from reservations.models import Absence, FluxCalendrier, Reservation, SemaineType
 
 logger = logging.getLogger(__name__)
 Etat = Reservation.Etat
@@ -175,6 +175,7 @@ def donnees_du_foyer(famille: Famille, lisible: bool = False) -> dict:
             Reservation.objects.filter(inscription__famille=famille).order_by("date"),
         ),
         _section("Semaines types", SemaineType.objects.filter(inscription__famille=famille)),
+        _section("Absences signalées", Absence.objects.filter(inscription__famille=famille)),
         _section("Attestations", Attestation.objects.filter(inscription__famille=famille)),
         _section("Demandes", Demande.objects.filter(famille=famille).order_by("cree_le")),
         _section("Revenus déclarés", Revenu.objects.filter(famille=famille)),
@@ -267,8 +268,9 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
     recipient's name and address they carry), quotients and declared amounts that
     justify the prices billed, and days attended (what the invoices bill). Erased: the
     contact details, logins, children's identity and health information, pick-up
-    persons, proofs of income, request contents, e-mails, and their old values in the
-    audit trail. A child also attached to another household keeps its file there.
+    persons, proofs of income and absence certificates, request contents, e-mails, and
+    their old values in the audit trail. A child also attached to another household keeps
+    its file there.
     """
     from reservations import services as reservations
 
@@ -398,6 +400,9 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
         bilan.fichiers_supprimes = _effacer_justificatifs(
             Revenu.objects.filter(famille=famille), MOTIF_ANONYMISATION
         ) + _effacer_documents(Document.objects.filter(famille=famille))
+        bilan.fichiers_supprimes += _effacer_certificats(
+            Absence.objects.filter(inscription__famille=famille), MOTIF_ANONYMISATION
+        )
 
         nom_anonyme = f"Foyer anonymisé n° {famille.pk}"
         # Attestations already issued: the public check no longer names the child.
@@ -470,6 +475,20 @@ def _effacer_documents(documents) -> int:
     Document.objects.filter(pk__in=ids).delete()
     _purger_historique(Document, ids)
     return sum(1 for _, nom in lignes if nom)
+
+
+def _effacer_certificats(absences, raison: str) -> int:
+    """Erase the medical certificates of these absences (the days and their billing
+    stay); files go after commit."""
+    nombre = 0
+    for absence in absences.exclude(certificat=""):
+        nom = absence.certificat.name
+        absence.certificat = ""
+        absence._change_reason = raison
+        absence.save()
+        transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
+        nombre += 1
+    return nombre
 
 
 def _supprimer_fichier(nom: str) -> None:
@@ -568,6 +587,11 @@ def purger(simulation: bool = False) -> dict[str, int]:
         )
         enfants_sante = list(sante.values_list("pk", flat=True))
         compte["fiches_sante"] = len(enfants_sante)
+        # Medical certificates of absences, once their enrolment is as old as that.
+        certificats = Absence.objects.filter(inscription__date_fin__lt=limite_sante).exclude(
+            certificat=""
+        )
+        compte["certificats_absence"] = certificats.count()
         inactifs = list(foyers_inactifs())
         compte["foyers_inactifs"] = len(inactifs)
         # Documents expired, or refused, for the period (accepted ones in force stay).
@@ -598,6 +622,7 @@ def purger(simulation: bool = False) -> dict[str, int]:
             historique.delete()
         for chemin in orphelins:
             _supprimer_fichier(chemin)
+        _effacer_certificats(certificats, ECHUE)
         Enfant.objects.filter(pk__in=enfants_sante).update(**SANTE_EFFACEE)
         historiser(Enfant.objects.filter(pk__in=enfants_sante), raison=ECHUE)
         # Old values of health fields must not outlive the fields in the audit trail.

@@ -31,6 +31,7 @@ ROLES: dict[str, list[Regle]] = {
         ("inscriptions", "site", {"view", "voir_tous_les_sites"}),
         ("reservations", "reservation", TRAITER),
         ("reservations", "semainetype", LIRE),
+        ("reservations", "absence", LIRE),  # the certificates it checks in the queue
     ],
     REGISSEUR: [
         ("comptes", "facture", SAISIR),

@@ -14,6 +14,7 @@ from familles.services import appliquer_modification_coordonnees
 from inscriptions import services as inscriptions
 from portail import emails, rgpd
 from portail.models import Demande
+from reservations import absences
 from reservations import services as reservations
 
 
@@ -63,6 +64,14 @@ TRAITEMENTS: dict[str, Traitement] = {
         "familles.change_document",
         si_acceptee=documents.accepter_depuis_demande,
         si_refusee=documents.refuser_depuis_demande,
+    ),
+    # A certificate for a declared absence: accepting it justifies the days (credit notes
+    # for days already invoiced); the family gets an e-mail saying what is billed.
+    Demande.Type.CERTIFICAT_ABSENCE: Traitement(
+        "reservations.change_reservation",
+        si_acceptee=absences.accepter_certificat,
+        si_refusee=absences.refuser_certificat,
+        courriel_propre=True,
     ),
     # Closing an account erases for good: only those who may delete households decide.
     Demande.Type.CLOTURE: Traitement(

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from comptes.admin_historique import AuditAdmin
 from comptes.errors import DomainError
@@ -22,6 +23,7 @@ from reservations import admin_journee, lecture, services
 from reservations.admin_tirage import TirageInline
 from reservations.calendrier import Calendrier, jours_entre
 from reservations.models import (
+    Absence,
     Fermeture,
     Jour,
     Journee,
@@ -66,6 +68,8 @@ class ParametresForm(forms.ModelForm):
             "annulation_sans_feries",
             "validation_requise",
             "mode_ouverture",
+            "absences_facturees",
+            "jours_carence",
         ]
 
 
@@ -101,6 +105,15 @@ class ParametresInline(admin.StackedInline):
         ),
         ("Validation", {"fields": ("validation_requise",)}),
         ("Mode d'ouverture", {"fields": ("mode_ouverture",)}),
+        (
+            "Absences signalées par les familles",
+            {
+                "fields": ("absences_facturees", "jours_carence"),
+                "description": "Après le délai d'annulation, une absence signalée garde la "
+                "place. Un certificat accepté la rend justifiée : seuls les jours de carence "
+                "restent facturés.",
+            },
+        ),
     )
 
 
@@ -540,7 +553,7 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
             presents = (
                 Reservation.objects.filter(activite=activite, date=jour)
                 .filter(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)
-                .select_related("enfant", "activite__site")
+                .select_related("enfant", "activite__site", "absence")
                 .order_by("enfant__nom", "enfant__prenom")
             )
             attente = (
@@ -557,6 +570,8 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
                 # The meal count: booked or present; requests awaiting validation and
                 # absences are listed but not counted.
                 attendus=sum(1 for r in presents if r.etat in (Etat.RESERVEE, Etat.PRESENT)),
+                # Declared by the families: the kitchen and the animators know in advance.
+                absences=sum(1 for r in presents if r.etat in Reservation.ETATS_ABSENCE),
             )
             format_ = request.GET.get("format")
             if format_ == "csv":
@@ -643,6 +658,65 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(Absence)
+class AbsenceAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
+    """Absences declared by families; their certificates are checked in the requests queue
+    (Demande "certificat d'absence"). Read-only: the days change through the services."""
+
+    chemin_site = "inscription__activite__site"
+    list_display = ["__str__", "enfant", "activite", "motif", "certificat_lien", "demande_statut"]
+    list_filter = ["motif", "premier_jour"]
+    list_select_related = ["inscription__enfant", "inscription__activite", "demande"]
+    search_fields = ["inscription__enfant__nom", "inscription__enfant__prenom"]
+    date_hierarchy = "premier_jour"
+    fields = [
+        "inscription",
+        "motif",
+        "premier_jour",
+        "dernier_jour",
+        "certificat_lien",
+        "demande",
+        "declaree_le",
+        "declaree_par",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="enfant", ordering="inscription__enfant__nom")
+    def enfant(self, obj):
+        return obj.inscription.enfant
+
+    @admin.display(description="activité", ordering="inscription__activite__nom")
+    def activite(self, obj):
+        return obj.inscription.activite.nom
+
+    @admin.display(description="certificat")
+    def certificat_lien(self, obj):
+        return lien_certificat(obj)
+
+    @admin.display(description="certificat : décision")
+    def demande_statut(self, obj):
+        return obj.demande.get_statut_display() if obj.demande else "—"
+
+
+def lien_certificat(absence) -> str:
+    """Staff download certificates through the portal's own view (comptes.fichiers.servir)."""
+    if not absence.certificat:
+        return "—"
+    return format_html(
+        '<a href="{}">Télécharger le certificat</a>',
+        reverse("certificat_absence", args=[absence.pk]),
+    )
 
 
 @admin.register(SemaineType)

@@ -38,3 +38,35 @@ def jours_fermes(reservations, motifs: dict) -> None:
         _a_chaque_famille(
             reservations, "jour_ferme", lambda r: {"reservation": r, "motif": motifs[r.date]}
         )
+
+
+def _a_la_famille(famille_id: int, template: str, contexte: dict) -> None:
+    courriels_differes(
+        [
+            (email, template, contexte)
+            for email in Responsable.objects.filter(famille_id=famille_id).values_list(
+                "user__email", flat=True
+            )
+            if email
+        ]
+    )
+
+
+def certificat_accepte(absence, carence: int, non_factures: list, avoirs: list) -> None:
+    """The certificate of a declared absence was accepted (days justified, credit notes)."""
+    _a_la_famille(
+        absence.inscription.famille_id,
+        "certificat_accepte",
+        {
+            "absence": absence,
+            "carence": carence,
+            "non_factures": len(non_factures),
+            "avoirs": avoirs,
+        },
+    )
+
+
+def certificat_refuse(absence, motif: str) -> None:
+    _a_la_famille(
+        absence.inscription.famille_id, "certificat_refuse", {"absence": absence, "motif": motif}
+    )

@@ -1,9 +1,13 @@
+import datetime
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout
 from django import forms
 
+from comptes.forms import JetonMixin
 from familles.forms import DateInput
-from reservations.models import Jour, SemaineType
+from reservations import absences
+from reservations.models import Absence, Jour, SemaineType
 
 
 class SemaineTypeForm(forms.Form):
@@ -46,3 +50,60 @@ class SemaineTypeForm(forms.Form):
         if debut and fin and fin < debut:
             self.add_error("fin", "La date de fin doit suivre la date de début.")
         return cleaned
+
+
+class AbsenceForm(JetonMixin, forms.Form):
+    """Signaler une absence: step 1 chooses the days and the reason, step 2 shows the
+    rules for those days and takes the optional certificate."""
+
+    jours = forms.TypedMultipleChoiceField(
+        label="Jours d'absence",
+        coerce=datetime.date.fromisoformat,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Cochez au moins un jour d'absence.",
+            "invalid_choice": "Le jour %(value)s n'est pas un jour réservé à venir : "
+            "rien n'a été enregistré.",
+        },
+    )
+    motif = forms.ChoiceField(
+        label="Motif",
+        choices=Absence.Motif.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez le motif de l'absence."},
+    )
+    certificat = forms.FileField(
+        label="Certificat médical (facultatif ; PDF, JPEG ou PNG, 5 Mo au plus)",
+        required=False,
+        help_text="Accepté par le service, il rend l'absence justifiée.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+    def __init__(self, *args, jours=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jours"].choices = [(j.isoformat(), libelle) for j, libelle in jours]
+
+    def clean_certificat(self):
+        fichier = self.cleaned_data.get("certificat")
+        if fichier:
+            try:
+                absences.verifier_certificat(fichier)
+            except absences.ReservationError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return fichier
+
+
+class CertificatForm(forms.Form):
+    certificat = forms.FileField(
+        label="Certificat médical (PDF, JPEG ou PNG, 5 Mo au plus)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+        error_messages={"required": "Joignez le certificat."},
+    )
+
+    def clean_certificat(self):
+        fichier = self.cleaned_data["certificat"]
+        try:
+            absences.verifier_certificat(fichier)
+        except absences.ReservationError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return fichier

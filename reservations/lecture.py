@@ -26,6 +26,7 @@ LIBELLES = {
     "present": "présent",
     "absent": "absent",
     "absence_justifiee": "absence justifiée",
+    "absence_signalee": "absence signalée",
     "ferme": "fermé",
     "hors_inscription": "hors inscription",
     "hors_delai": "hors délai",
@@ -203,7 +204,7 @@ def jours_du_mois(
 def _jour(cal, inscription, jour, reservation, occupees, aujourd_hui, maintenant) -> Jour:
     """reservation: the child's active booking that day, as (etat, rang_attente), or None."""
     etat, rang = reservation or (None, None)
-    if etat in Reservation.ETATS_POINTES:
+    if etat in Reservation.ETATS_POINTES or etat == Etat.ABSENCE_SIGNALEE:
         return Jour(jour, etat)
     if jour < aujourd_hui:
         return Jour(jour, "passe", motif=LIBELLES[etat] if etat else "")

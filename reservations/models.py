@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from familles.models import Enfant, Famille
+from familles.models import Enfant, Famille, Responsable
 from inscriptions.models import Activite, Inscription, Periode
 
 
@@ -106,6 +106,18 @@ class ParametresReservation(models.Model):
     # under this key (reservations/calendrier.py). Random, not a counter, so that a row
     # id reused after a rollback never meets an old entry.
     version_calendrier = models.BigIntegerField(default=nouvelle_version, editable=False)
+    # Absences declared by the family after the cancellation deadline (reservations/absences.py).
+    absences_facturees = models.BooleanField(
+        "absences signalées facturées",
+        default=True,
+        help_text="Un jour signalé absent après le délai d'annulation est facturé, "
+        "sauf certificat accepté.",
+    )
+    jours_carence = models.PositiveSmallIntegerField(
+        "jours de carence",
+        default=1,
+        help_text="Premiers jours d'une absence justifiée par un certificat qui restent facturés.",
+    )
 
     history = HistoricalRecords(excluded_fields=["version_calendrier"])
 
@@ -217,6 +229,8 @@ class Reservation(models.Model):
         PRESENT = "present", "Présent"
         ABSENT = "absent", "Absent"
         ABSENCE_JUSTIFIEE = "absence_justifiee", "Absence justifiée"
+        # Declared by the family after the cancellation deadline (reservations/absences.py).
+        ABSENCE_SIGNALEE = "absence_signalee", "Absence signalée"
         # Asked during an opening by lottery: holds no place until the draw decides.
         TIRAGE = "tirage", "Demande pour le tirage au sort"
 
@@ -233,8 +247,11 @@ class Reservation(models.Model):
         Etat.PRESENT,
         Etat.ABSENT,
         Etat.ABSENCE_JUSTIFIEE,
+        Etat.ABSENCE_SIGNALEE,
     ]
     ETATS_POINTES = [Etat.PRESENT, Etat.ABSENT, Etat.ABSENCE_JUSTIFIEE]
+    # Days the family said the child will miss (the place stays held, the kitchen knows).
+    ETATS_ABSENCE = [Etat.ABSENCE_SIGNALEE, Etat.ABSENCE_JUSTIFIEE]
 
     inscription = models.ForeignKey(
         Inscription, on_delete=models.PROTECT, related_name="reservations"
@@ -252,6 +269,14 @@ class Reservation(models.Model):
     sans_reservation = models.BooleanField("présent sans réservation", default=False)
     demande = models.ForeignKey(
         "portail.Demande",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reservations",
+    )
+    # The absence the family declared for this day (after the cancellation deadline).
+    absence = models.ForeignKey(
+        "Absence",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -293,6 +318,66 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enfant} — {self.activite.nom} — {self.date:%d/%m/%Y}"
+
+
+class AbsenceQuerySet(models.QuerySet):
+    def for_user(self, user) -> "AbsenceQuerySet":
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(inscription__famille__responsables__user=user)
+
+
+class Absence(models.Model):
+    """An absence a family declared for one or more booked days after the cancellation
+    deadline (days still cancellable were cancelled instead). Its days are the bookings
+    pointing at it; a medical certificate accepted by staff makes them "justifiées"."""
+
+    class Motif(models.TextChoices):
+        MALADIE = "maladie", "Maladie"
+        AUTRE = "autre", "Autre raison"
+
+    inscription = models.ForeignKey(Inscription, on_delete=models.PROTECT, related_name="absences")
+    motif = models.CharField("motif", max_length=10, choices=Motif)
+    premier_jour = models.DateField("du")
+    dernier_jour = models.DateField("au")
+    certificat = models.FileField("certificat", upload_to="certificats/%Y/", blank=True)
+    # The staff queue's request to check the certificate (none without a certificate).
+    demande = models.OneToOneField(
+        "portail.Demande",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="absence",
+    )
+    declaree_le = models.DateTimeField("signalée le", default=timezone.now)
+    declaree_par = models.ForeignKey(
+        Responsable,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="signalée par",
+    )
+
+    objects = AbsenceQuerySet.as_manager()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "absence signalée"
+        verbose_name_plural = "absences signalées"
+        ordering = ["-premier_jour", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(premier_jour__lte=models.F("dernier_jour")),
+                name="absence_jours_ordonnes",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.premier_jour == self.dernier_jour:
+            return f"Absence du {self.premier_jour:%d/%m/%Y}"
+        return f"Absence du {self.premier_jour:%d/%m/%Y} au {self.dernier_jour:%d/%m/%Y}"
 
 
 class SemaineType(models.Model):

@@ -376,6 +376,9 @@ def _annuler(
         if reservation.etat in Reservation.ETATS_POINTES:
             bilan.refuses.append((jour, "présence déjà relevée"))
             continue
+        if reservation.etat == Etat.ABSENCE_SIGNALEE and not par_le_service:
+            bilan.refuses.append((jour, "absence déjà signalée"))
+            continue
         motif = motif_refus_annulation(cal, jour, maintenant, par_le_service, reservation.etat)
         if motif:
             bilan.refuses.append((jour, motif))
@@ -716,7 +719,13 @@ def _liberer(reservations: list[Reservation], cal: Calendrier, maintenant, par) 
     held go to the waiting lists, which close up. Set-based whatever their number."""
     if not reservations:
         return
-    liberes = sorted({r.date for r in reservations if r.etat in (Etat.RESERVEE, Etat.DEMANDEE)})
+    liberes = sorted(
+        {
+            r.date
+            for r in reservations
+            if r.etat in (Etat.RESERVEE, Etat.DEMANDEE, Etat.ABSENCE_SIGNALEE)
+        }
+    )
     quittent_la_file = {r.date for r in reservations if r.etat == Etat.ATTENTE}
     for r in reservations:
         r.etat, r.rang_attente = Etat.ANNULEE, None
@@ -764,7 +773,8 @@ def refuser_depuis_demande(demande: Demande, agent, motif: str) -> None:
 
 
 def pointer(reservation_ids, etat: str, agent) -> tuple[int, list[str]]:
-    """Staff mark attendance: présent, absent or absence justifiée."""
+    """Staff mark attendance: présent, absent or absence justifiée (also on a day the
+    family declared absent: the child came after all)."""
     if etat not in Reservation.ETATS_POINTES:
         raise ReservationError("État de présence inconnu.")
     aujourd_hui = timezone.localdate()
@@ -778,7 +788,11 @@ def pointer(reservation_ids, etat: str, agent) -> tuple[int, list[str]]:
         ):
             if reservation.date > aujourd_hui:
                 erreurs.append(f"{reservation} : la présence se relève le jour même ou après.")
-            elif reservation.etat not in (Etat.RESERVEE, *Reservation.ETATS_POINTES):
+            elif reservation.etat not in (
+                Etat.RESERVEE,
+                Etat.ABSENCE_SIGNALEE,
+                *Reservation.ETATS_POINTES,
+            ):
                 erreurs.append(
                     f"{reservation} : {reservation.get_etat_display().lower()}, "
                     "pas de présence à relever."

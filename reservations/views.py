@@ -2,17 +2,21 @@ import datetime
 import secrets
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from comptes import fichiers
+from comptes.services import jetons
 from familles.decorators import responsable_required
 from inscriptions.models import Inscription
-from reservations import ical, lecture, services, tirage
-from reservations.forms import SemaineTypeForm
-from reservations.models import FluxCalendrier, Reservation, SemaineType
+from reservations import absences, ical, lecture, services, tirage
+from reservations.forms import AbsenceForm, CertificatForm, SemaineTypeForm
+from reservations.models import Absence, FluxCalendrier, Reservation, SemaineType
 
 
 def _get_inscription_for_user(request: HttpRequest, pk: int) -> Inscription:
@@ -249,3 +253,112 @@ def flux_ical(request: HttpRequest, jeton: str) -> HttpResponse:
     response["Content-Disposition"] = 'inline; filename="reservations.ics"'
     response["Cache-Control"] = "private, max-age=900"
     return response
+
+
+# --- absences declared by the family (reservations/absences.py) -------------------------
+
+
+def _retour_absence(inscription, jours) -> HttpResponse:
+    premier = min(jours) if jours else timezone.localdate()
+    return redirect("calendrier", pk=inscription.pk, annee=premier.year, mois=premier.month)
+
+
+@fichiers.limite_depot(absences.TAILLE_MAX_CERTIFICAT)
+@responsable_required
+@require_http_methods(["GET", "POST"])
+def signaler_absence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step 1: the days and the reason; step 2 ("continuer"): the rules for those days in
+    plain French and the optional certificate; "confirmer" records it."""
+    inscription = _get_inscription_for_user(request, pk)
+    if not inscription.est_validee:
+        messages.error(request, "Les absences se signalent une fois l'inscription validée.")
+        return redirect("inscription_detail", inscription.pk)
+    initial = {"jours": request.GET.getlist("jour")}
+    form = AbsenceForm(
+        request.POST or None,
+        request.FILES or None,
+        jours=absences.jours_signalables(inscription),
+        initial=initial,
+    )
+    apercu = None
+    confirmer = "confirmer" in request.POST
+    if request.method == "POST" and "modifier" not in request.POST:
+        valide = form.is_valid()
+        d = form.cleaned_data
+        try:
+            if valide and confirmer:
+                with transaction.atomic():
+                    jetons.consommer_jeton(request.user, d["jeton"], "signaler_absence")
+                    resultat = absences.signaler(
+                        inscription,
+                        d["jours"],
+                        d["motif"],
+                        d.get("certificat"),
+                        par=request.user,
+                        demandeur=request.responsable,
+                    )
+                messages.success(request, resultat.message())
+                return _retour_absence(inscription, d["jours"])
+            if valide or (confirmer and set(form.errors) == {"certificat"}):
+                apercu = absences.apercu(inscription, d["jours"])
+        except jetons.DoubleEnvoi as exc:
+            messages.info(request, exc.message)
+            return _retour_absence(inscription, d["jours"])
+        except services.ReservationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            if exc.field == "certificat":  # the days were fine: stay on the second step
+                try:
+                    apercu = absences.apercu(inscription, d["jours"])
+                except services.ReservationError:
+                    apercu = None
+    return render(
+        request,
+        "reservations/signaler_absence.html",
+        {
+            "inscription": inscription,
+            "form": form,
+            "apercu": apercu,
+            "absences": absences.absences_de(inscription) if apercu is None else [],
+        },
+    )
+
+
+def _get_absence_for_user(request: HttpRequest, pk: int) -> Absence:
+    return get_object_or_404(
+        Absence.objects.for_user(request.user).select_related(
+            "inscription__enfant", "inscription__activite", "demande"
+        ),
+        pk=pk,
+    )
+
+
+@fichiers.limite_depot(absences.TAILLE_MAX_CERTIFICAT)
+@responsable_required
+@require_http_methods(["GET", "POST"])
+def joindre_certificat(request: HttpRequest, pk: int) -> HttpResponse:
+    absence = _get_absence_for_user(request, pk)
+    form = CertificatForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            absences.joindre_certificat(
+                absence, form.cleaned_data["certificat"], demandeur=request.responsable
+            )
+        except services.ReservationError as exc:
+            form.add_error("certificat", exc.message)
+        else:
+            messages.success(request, "Le certificat est transmis au service.")
+            return redirect("inscription_detail", absence.inscription_id)
+    return render(
+        request, "reservations/joindre_certificat.html", {"absence": absence, "form": form}
+    )
+
+
+@login_required
+def certificat_absence(request: HttpRequest, pk: int) -> HttpResponse:
+    """A certificate, for its household and for staff who may see bookings (the admin
+    links here); anyone else gets a 404."""
+    absences_visibles = Absence.objects.exclude(certificat="")
+    if not (request.user.is_staff and request.user.has_perm("reservations.view_absence")):
+        absences_visibles = absences_visibles.for_user(request.user)
+    absence = get_object_or_404(absences_visibles, pk=pk)
+    return fichiers.servir(absence.certificat, f"certificat-absence-{absence.premier_jour}")

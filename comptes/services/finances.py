@@ -210,7 +210,10 @@ def _bilan_facturation(nb: int, total: Decimal, sans_tarif: set[str]) -> dict:
 FAMILLES_PAR_LOT = 1000
 # Reservation.Etat values that are billed (comptes loads before reservations; a test
 # checks they are still states of a booking).
-ETATS_FACTURES = ("reservee", "present", "absent")
+ETATS_FACTURES = ("reservee", "present", "absent", "absence_signalee", "absence_justifiee")
+# Of those, the days of an absence the family declared: billed by the activity's rule
+# (reservations/absences.py: jour_facture), the same rule the parent read before confirming.
+ETATS_ABSENCE = ("absence_signalee", "absence_justifiee")
 
 
 def verifier_mois_facturable(mois: datetime.date) -> None:
@@ -262,6 +265,7 @@ def facturer_mois(mois: datetime.date, familles=None, agent=None, progression=No
 def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str], agent) -> list[Facture]:
     from familles.models import Famille
     from inscriptions.models import Activite
+    from reservations import absences
     from reservations.delais import RegleDelai
     from reservations.models import Reservation
 
@@ -304,8 +308,12 @@ def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str], agent) -> lis
                 "source",
                 "sans_reservation",
                 "cree_par_le_service",
+                "absence_id",
             )
         )
+        # Each declared absence's days in order (carence days come first): one query,
+        # only when the batch has some.
+        rangs = absences.rangs({j[-1] for j in jours if j[-1] is not None})
         quotients = defaultdict(list)
         for q in QuotientFamilial.objects.filter(
             famille_id__in=ids_familles, depuis__lte=fin
@@ -337,8 +345,13 @@ def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str], agent) -> lis
             source,
             sans_reservation,
             cree_le,
+            _absence_id,
         ) in jours:
             activite = activites[activite_id]
+            if etat in ETATS_ABSENCE and not absences.jour_facture(
+                etat, rangs.get(pk), getattr(activite, "parametres_reservation", None)
+            ):
+                continue
             tarif = getattr(activite, "tarif", None)
             if tarif is None:
                 sans_tarif.add(f"{activite.nom} ({activite.site.nom})")
@@ -365,6 +378,10 @@ def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str], agent) -> lis
                 detail = f"réservation tardive (+{tarif.majoration_retard} %)"
             if etat == Reservation.Etat.ABSENT:
                 detail = f"{detail}, absence non justifiée"
+            elif etat == Reservation.Etat.ABSENCE_SIGNALEE:
+                detail = f"{detail}, absence signalée"
+            elif etat == Reservation.Etat.ABSENCE_JUSTIFIEE:
+                detail = f"{detail}, absence justifiée (jour de carence)"
             lignes_par_famille[famille_id].append(
                 (
                     pk,
@@ -523,6 +540,34 @@ def creer_avoir(facture: Facture, somme, motif: str, agent) -> Facture:
             motif=motif,
             destinataire=facture.destinataire,
         )
+
+
+def crediter_jours(reservation_ids, motif: str, agent) -> list[Facture]:
+    """Days already invoiced that are no longer billed (an absence justified after the
+    invoice): one credit note per invoice, carrying copies of the lines it credits. An
+    issued invoice is never edited, and a day already credited is not credited again."""
+    ids = list(reservation_ids)
+    if not ids:
+        return []
+    deja = LigneFacture.objects.filter(
+        reservation_id__in=ids, facture__type=Facture.Type.AVOIR
+    ).values("reservation_id")
+    par_facture = defaultdict(list)
+    for ligne in (
+        LigneFacture.objects.filter(reservation_id__in=ids, facture__type=Facture.Type.FACTURE)
+        .exclude(reservation_id__in=deja)
+        .select_related("facture")
+        .order_by("facture_id", "date")
+    ):
+        par_facture[ligne.facture].append(ligne)
+    avoirs = []
+    for facture, lignes in par_facture.items():
+        avoir = creer_avoir(facture, sum((ligne.montant for ligne in lignes), ZERO), motif, agent)
+        for ligne in lignes:
+            ligne.pk, ligne.facture = None, avoir
+        LigneFacture.objects.bulk_create(lignes)
+        avoirs.append(avoir)
+    return avoirs
 
 
 # --- balances and payments ------------------------------------------------------------

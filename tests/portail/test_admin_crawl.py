@@ -31,7 +31,7 @@ from portail import demo
 from portail.models import Demande, InformationsCommune
 from portail.roles import ROLES
 from reservations import tirage
-from reservations.models import Fermeture, Tirage
+from reservations.models import Absence, Fermeture, Tirage
 from tests.conftest import creer_agent, creer_user
 
 REPONSES_ADMISES = {200, 302, 403}
@@ -57,6 +57,13 @@ def _jeu_de_donnees():
     revenu = Revenu(famille=famille, annee=2025, montant_annuel=Decimal("24000"))
     revenu.justificatif.save("avis.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     TransactionEnLigne.objects.create(facture=facture, montant=facture.montant, identifiant="t1")
+    absence = Absence(
+        inscription=inscription,
+        motif="maladie",
+        premier_jour=facture.mois,
+        dernier_jour=facture.mois,
+    )
+    absence.certificat.save("certificat.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     InformationsCommune.objects.get_or_create(pk=1)
     envoyer_courriel.enqueue(Courriel.objects.first().pk)  # a background task's row
     TacheFacturation.objects.create(  # an invoicing run, and a worker's sign of life

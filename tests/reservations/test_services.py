@@ -246,7 +246,9 @@ class TestSemaineType:
             return [q for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
 
         assert len(lectures(une_annee)) == len(lectures(deux_semaines))
-        assert len(une_annee) <= len(deux_semaines) + 2
+        # SQLite: rows per INSERT = 999 variables / columns; a booking and its history row
+        # are ~15 and ~20 columns wide, so a year takes a few more INSERTs, never one per day.
+        assert len(une_annee) <= len(deux_semaines) + 4
         assert len(bilan.reserves) > 100
         assert not bilan.refuses
         assert all(d.weekday() in (0, 1, 3, 4) for d in bilan.reserves)

@@ -12,6 +12,7 @@ LIBELLES = {
     "foyers_inactifs": "foyers inactifs trouvés",
     "foyers_anonymises": "foyers inactifs anonymisés",
     "fiches_sante": "fiches santé d'enfants sans inscription effacées",
+    "certificats_absence": "certificats d'absence effacés",
     "fichiers_orphelins": "fichiers déposés sans demande supprimés",
     "documents": "documents expirés ou refusés effacés",
 }
