@@ -18,6 +18,9 @@ RUBRIQUES = {
     "agenda": "mes_inscriptions",
     "mon_compte": "mon_compte",
     "declarer_revenus": "mon_compte",
+    "mes_messages": "mes_messages",
+    "ecrire_message": "mes_messages",
+    "discussion": "mes_messages",
 }
 
 
@@ -27,9 +30,10 @@ def _responsable(request: HttpRequest):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
+    from familles.decorators import avec_messages_non_lus
     from familles.models import Responsable
 
-    return Responsable.objects.filter(user=user).first()
+    return avec_messages_non_lus(Responsable.objects.filter(user=user)).first()
 
 
 def _informations_commune():

@@ -686,6 +686,7 @@ def creer_comptes_connus() -> list[str]:
         )
         _reservations_demo(p1, lea, periode, aujourd_hui)
         _compte_demo(p1, lea)
+        _messages_demo(p1)
         crees.append("parent1@example.org")
     if not User.objects.filter(email="parent2@example.org").exists():
         coord = {**_coordonnees(random.Random(2), "Benali", False), "prenom": "Karim"}
@@ -876,3 +877,29 @@ def _generer_lot(indices: range, seed: int, mot_de_passe: str, rentree: int) -> 
                 )
             )
     Demande.objects.bulk_create(demandes)
+
+
+def _messages_demo(parent: Responsable) -> None:
+    """Mes messages and Actualités: a question answered by the service, and one news."""
+    from portail import messagerie
+    from portail.models import Actualite, Discussion
+
+    agent = User.objects.get(email="gestionnaire@example.org")
+    discussion = messagerie.ecrire(
+        parent,
+        "Repas sans porc pour Léa",
+        Discussion.Categorie.INSCRIPTIONS,
+        "Bonjour,\nLéa ne mange pas de porc : faut-il le signaler quelque part ?\nMerci.",
+    )
+    messagerie.repondre_service(
+        discussion,
+        agent,
+        "Bonjour,\nC'est noté : le restaurant scolaire propose un plat de substitution. "
+        "Vous pouvez aussi l'indiquer dans la fiche de Léa (Ma famille).\nBonne journée.",
+    )
+    Actualite.objects.create(
+        titre="Inscriptions aux vacances d'hiver",
+        texte="Les inscriptions à l'accueil de loisirs des vacances d'hiver sont ouvertes "
+        "jusqu'au 31 janvier, dans « Mes inscriptions et réservations ».",
+        debut=timezone.now() - datetime.timedelta(days=1),
+    )

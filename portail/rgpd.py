@@ -39,7 +39,7 @@ from comptes.models import (
 from comptes.services import finances
 from familles.models import Enfant, Famille, PersonneAutorisee, Rattachement, Responsable
 from inscriptions.models import Activite, Attestation, Inscription
-from portail.models import Demande
+from portail.models import Demande, Discussion, Message, PieceJointe
 from reservations.models import FluxCalendrier, Reservation, SemaineType
 
 logger = logging.getLogger(__name__)
@@ -169,6 +169,16 @@ def donnees_du_foyer(famille: Famille, lisible: bool = False) -> dict:
         _section("Semaines types", SemaineType.objects.filter(inscription__famille=famille)),
         _section("Attestations", Attestation.objects.filter(inscription__famille=famille)),
         _section("Demandes", Demande.objects.filter(famille=famille).order_by("cree_le")),
+        _section("Messages", Discussion.objects.filter(famille=famille).order_by("cree_le")),
+        _section(
+            "Messages échangés avec le service",
+            Message.objects.filter(discussion__famille=famille).order_by("envoye_le", "pk"),
+            exclure=("auteur",),  # an agent's own address is not the household's data
+        ),
+        _section(
+            "Pièces jointes aux messages",
+            PieceJointe.objects.filter(message__discussion__famille=famille).order_by("pk"),
+        ),
         _section("Revenus déclarés", Revenu.objects.filter(famille=famille)),
         _section("Quotients familiaux", QuotientFamilial.objects.filter(famille=famille)),
         _section("Factures et avoirs", Facture.objects.filter(famille=famille)),
@@ -254,8 +264,9 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
     recipient's name and address they carry), quotients and declared amounts that
     justify the prices billed, and days attended (what the invoices bill). Erased: the
     contact details, logins, children's identity and health information, pick-up
-    persons, proofs of income, request contents, e-mails, and their old values in the
-    audit trail. A child also attached to another household keeps its file there.
+    persons, proofs of income, request contents, messages and their attachments,
+    e-mails, and their old values in the audit trail. A child also attached to another
+    household keeps its file there.
     """
     from reservations import services as reservations
 
@@ -376,6 +387,7 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
         bilan.responsables = len(responsables)
         Courriel.objects.filter(destinataire__in=emails).delete()
         FluxCalendrier.objects.filter(famille=famille).delete()
+        _effacer_messages(Discussion.objects.filter(famille=famille))
 
         bilan.fichiers_supprimes = _effacer_justificatifs(
             Revenu.objects.filter(famille=famille), MOTIF_ANONYMISATION
@@ -441,6 +453,18 @@ def _effacer_justificatifs(revenus, raison: str) -> int:
     return nombre
 
 
+def _effacer_messages(discussions) -> int:
+    """Delete these threads, their messages' old versions and their files (after commit)."""
+    messages = Message.objects.filter(discussion__in=discussions)
+    _purger_historique(Message, messages.values_list("pk", flat=True))
+    _purger_historique(Discussion, discussions.values_list("pk", flat=True))
+    noms = list(PieceJointe.objects.filter(message__in=messages).values_list("fichier", flat=True))
+    nombre, _ = discussions.delete()
+    for nom in noms:
+        transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
+    return nombre
+
+
 def _supprimer_fichier(nom: str) -> None:
     from django.core.files.storage import default_storage
 
@@ -484,12 +508,19 @@ def foyers_inactifs():
     )
 
 
+def _fichiers_connus(dossier: str) -> set[str]:
+    if dossier == "messages":
+        return set(PieceJointe.objects.values_list("fichier", flat=True))
+    return set(Revenu.objects.exclude(justificatif="").values_list("justificatif", flat=True))
+
+
 def fichiers_orphelins(dossier: str = "justificatifs") -> list[str]:
-    """Stored proofs no row points to, older than a day (a process killed between the
-    file and its row's commit): a safety net behind comptes.fichiers.enregistrer."""
+    """Stored proofs (or message attachments) no row points to, older than a day (a
+    process killed between the file and its row's commit): a safety net behind
+    comptes.fichiers.enregistrer."""
     from django.core.files.storage import default_storage
 
-    connus = set(Revenu.objects.exclude(justificatif="").values_list("justificatif", flat=True))
+    connus = _fichiers_connus(dossier)
     limite = timezone.now() - datetime.timedelta(days=1)
     orphelins = []
     try:
@@ -538,12 +569,18 @@ def purger(simulation: bool = False) -> dict[str, int]:
         compte["fiches_sante"] = len(enfants_sante)
         inactifs = list(foyers_inactifs())
         compte["foyers_inactifs"] = len(inactifs)
-        orphelins = fichiers_orphelins()
+        orphelins = fichiers_orphelins() + fichiers_orphelins("messages")
         compte["fichiers_orphelins"] = len(orphelins)
+        # Threads whose last message is older than the period (with their files).
+        discussions = Discussion.objects.filter(
+            dernier_message_le__lt=_il_y_a(conservation("messages"))
+        )
+        compte["messages"] = discussions.count()
         if simulation:
             transaction.set_rollback(True)
             return compte
         courriels.delete()
+        _effacer_messages(discussions)
         _effacer_justificatifs(revenus, ECHUE)
         transactions.delete()
         for historique in historiques:

@@ -31,6 +31,12 @@ ROLES: dict[str, list[Regle]] = {
         ("inscriptions", "site", {"view", "voir_tous_les_sites"}),
         ("reservations", "reservation", TRAITER),
         ("reservations", "semainetype", LIRE),
+        # Mes messages: read and answer the families, write to an activity, site or day.
+        ("portail", "discussion", TRAITER),
+        ("portail", "message", SAISIR),
+        ("portail", "piecejointe", LIRE),
+        ("portail", "diffusion", {"view", "add"}),
+        ("portail", "actualite", SAISIR),
     ],
     REGISSEUR: [
         ("comptes", "facture", SAISIR),

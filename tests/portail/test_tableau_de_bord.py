@@ -63,7 +63,8 @@ def test_it_runs_a_constant_number_of_queries(
     for i in range(nb_enfants):
         creer_enfant(parent.famille, prenom=f"Enfant{i}")
         _demande(parent, f"demande {i}", Demande.Statut.ACCEPTEE)
-    # session, user, responsable+famille, count (paginator), page of demandes, pending count
-    with django_assert_num_queries(6):
+    # session, user, responsable+famille (+ unread messages), count (paginator), page of
+    # demandes, pending count, news
+    with django_assert_num_queries(7):
         response = client_parent.get(URL)
     assert response.content.decode().count("<tr>") == nb_enfants + 1

@@ -13,6 +13,7 @@ LIBELLES = {
     "foyers_anonymises": "foyers inactifs anonymisés",
     "fiches_sante": "fiches santé d'enfants sans inscription effacées",
     "fichiers_orphelins": "fichiers déposés sans demande supprimés",
+    "messages": "conversations avec le service supprimées",
 }
 
 
