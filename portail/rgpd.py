@@ -455,11 +455,15 @@ def _effacer_justificatifs(revenus, raison: str) -> int:
 
 def _effacer_messages(discussions) -> int:
     """Delete these threads, their messages' old versions and their files (after commit)."""
-    messages = Message.objects.filter(discussion__in=discussions)
-    _purger_historique(Message, messages.values_list("pk", flat=True))
-    _purger_historique(Discussion, discussions.values_list("pk", flat=True))
-    noms = list(PieceJointe.objects.filter(message__in=messages).values_list("fichier", flat=True))
-    nombre, _ = discussions.delete()
+    ids = list(discussions.values_list("pk", flat=True))
+    ids_messages = list(Message.objects.filter(discussion_id__in=ids).values_list("pk", flat=True))
+    noms = list(
+        PieceJointe.objects.filter(message_id__in=ids_messages).values_list("fichier", flat=True)
+    )
+    nombre, _ = Discussion.objects.filter(pk__in=ids).delete()
+    # After the delete: its own history rows hold the texts too.
+    _purger_historique(Message, ids_messages)
+    _purger_historique(Discussion, ids)
     for nom in noms:
         transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
     return nombre
