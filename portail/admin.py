@@ -539,5 +539,5 @@ class ActualiteAdmin(AuditAdmin):
 
     @admin.display(description="en ligne", boolean=True)
     def en_ligne(self, obj):
-        maintenant = timezone.now()
-        return obj.debut <= maintenant and (obj.fin is None or obj.fin > maintenant)
+        aujourd_hui = timezone.localdate()
+        return obj.debut <= aujourd_hui and (obj.fin is None or obj.fin >= aujourd_hui)

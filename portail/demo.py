@@ -901,5 +901,5 @@ def _messages_demo(parent: Responsable) -> None:
         titre="Inscriptions aux vacances d'hiver",
         texte="Les inscriptions à l'accueil de loisirs des vacances d'hiver sont ouvertes "
         "jusqu'au 31 janvier, dans « Mes inscriptions et réservations ».",
-        debut=timezone.now() - datetime.timedelta(days=1),
+        debut=timezone.localdate() - datetime.timedelta(days=1),
     )

@@ -474,10 +474,10 @@ class Diffusion(models.Model):
 
 
 class ActualiteQuerySet(models.QuerySet):
-    def publiees(self, quand=None) -> "ActualiteQuerySet":
-        quand = quand or timezone.now()
-        return self.filter(debut__lte=quand).filter(
-            models.Q(fin__isnull=True) | models.Q(fin__gt=quand)
+    def publiees(self, jour=None) -> "ActualiteQuerySet":
+        jour = jour or timezone.localdate()
+        return self.filter(debut__lte=jour).filter(
+            models.Q(fin__isnull=True) | models.Q(fin__gte=jour)
         )
 
     def generales(self) -> "ActualiteQuerySet":
@@ -507,9 +507,9 @@ class Actualite(models.Model):
 
     titre = models.CharField("titre", max_length=150)
     texte = models.TextField("texte")
-    debut = models.DateTimeField("publiée à partir du", default=timezone.now)
-    fin = models.DateTimeField(
-        "jusqu'au", null=True, blank=True, help_text="Vide : publiée sans date de fin."
+    debut = models.DateField("publiée à partir du", default=timezone.localdate)
+    fin = models.DateField(
+        "jusqu'au (inclus)", null=True, blank=True, help_text="Vide : publiée sans date de fin."
     )
     site = models.ForeignKey(
         "inscriptions.Site",
@@ -539,9 +539,9 @@ class Actualite(models.Model):
         ordering = ["-debut", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(fin__isnull=True) | models.Q(fin__gt=models.F("debut")),
+                condition=models.Q(fin__isnull=True) | models.Q(fin__gte=models.F("debut")),
                 name="actualite_fin_apres_debut",
-                violation_error_message="La fin de publication doit suivre son début.",
+                violation_error_message="La fin de publication ne peut précéder son début.",
             ),
             models.CheckConstraint(
                 condition=models.Q(site__isnull=True) | models.Q(activite__isnull=True),

@@ -19,12 +19,12 @@ TABLEAU = reverse("tableau_de_bord")
 
 
 def _actualite(titre, jours_debut=-1, jours_fin=None, **champs):
-    maintenant = timezone.now()
+    aujourd_hui = timezone.localdate()
     return Actualite.objects.create(
         titre=titre,
         texte=f"Texte de {titre}",
-        debut=maintenant + datetime.timedelta(days=jours_debut),
-        fin=maintenant + datetime.timedelta(days=jours_fin) if jours_fin is not None else None,
+        debut=aujourd_hui + datetime.timedelta(days=jours_debut),
+        fin=aujourd_hui + datetime.timedelta(days=jours_fin) if jours_fin is not None else None,
         **champs,
     )
 
@@ -39,6 +39,7 @@ def nouvelles(parent, cantine, creer_activite):
     _actualite("Travaux de notre école", site=cantine.site)
     _actualite("Fête de Macé", site=ailleurs.site)
     _actualite("Expirée", jours_debut=-10, jours_fin=-1)
+    _actualite("Dernier jour", jours_debut=-10, jours_fin=0)
     _actualite("À venir", jours_debut=2)
 
 
@@ -51,16 +52,19 @@ def test_the_home_page_shows_general_published_news_only(client, nouvelles):
 
 def test_the_dashboard_shows_the_household_news(client_parent, nouvelles):
     html = client_parent.get(TABLEAU).content.decode()
-    for titre in ("Générale", "Menu de notre cantine", "Travaux de notre école"):
+    for titre in ("Générale", "Dernier jour", "Menu de notre cantine", "Travaux de notre école"):
         assert titre in html
     for titre in ("Fête de Macé", "Expirée", "À venir"):
         assert titre not in html
 
 
 def test_a_news_item_ends_after_it_starts_and_targets_one_site_or_activity(db, cantine):
-    maintenant = timezone.now()
-    actualite = Actualite(titre="x", texte="y", debut=maintenant, fin=maintenant)
-    with pytest.raises(ValidationError, match="La fin de publication doit suivre son début"):
+    aujourd_hui = timezone.localdate()
+    veille = aujourd_hui - datetime.timedelta(days=1)
+    actualite = Actualite(titre="x", texte="y", debut=aujourd_hui, fin=aujourd_hui)
+    actualite.full_clean()  # published for one day
+    actualite.fin = veille
+    with pytest.raises(ValidationError, match="La fin de publication ne peut précéder son début"):
         actualite.full_clean()
     actualite = Actualite(titre="x", texte="y", site=cantine.site, activite=cantine)
     with pytest.raises(ValidationError, match="pas les deux"):
@@ -73,10 +77,8 @@ def test_staff_write_news_in_the_admin(client_agent):
         {
             "titre": "Piscine fermée",
             "texte": "Fermée lundi.",
-            "debut_0": "27/11/2026",
-            "debut_1": "08:00",
-            "fin_0": "",
-            "fin_1": "",
+            "debut": "27/11/2026",
+            "fin": "",
         },
     )
     assert response.status_code == 302
