@@ -503,7 +503,14 @@ class ActualiteQuerySet(models.QuerySet):
 
 
 class Actualite(models.Model):
-    """News from the town: for everyone, or for the families of one site or activity."""
+    """News from the town: for everyone, or for the families of one site or activity.
+
+    The public home page reads the general ones through `publiques()`, a cached copy
+    (the busiest anonymous page costs no query once the cache is warm)."""
+
+    CLE_CACHE = "portail:actualites-publiques"
+    DUREE_CACHE = 300  # seconds: other processes see an edit within five minutes at most
+    NOMBRE_PUBLIQUES = 5
 
     titre = models.CharField("titre", max_length=150)
     texte = models.TextField("texte")
@@ -552,3 +559,28 @@ class Actualite(models.Model):
 
     def __str__(self) -> str:
         return self.titre
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self.oublier_publiques()
+
+    def delete(self, *args, **kwargs):
+        resultat = super().delete(*args, **kwargs)
+        self.oublier_publiques()
+        return resultat
+
+    @classmethod
+    def oublier_publiques(cls) -> None:
+        cache.delete(cls.CLE_CACHE)
+        transaction.on_commit(lambda: cache.delete(cls.CLE_CACHE))
+
+    @classmethod
+    def publiques(cls) -> list["Actualite"]:
+        """The general news published today, newest first (from the cache)."""
+        aujourd_hui = timezone.localdate()
+        copie = cache.get(cls.CLE_CACHE)
+        if copie is None or copie[0] != aujourd_hui:  # a new day publishes or ends some
+            liste = list(cls.objects.publiees(aujourd_hui).generales()[: cls.NOMBRE_PUBLIQUES])
+            copie = (aujourd_hui, liste)
+            cache.set(cls.CLE_CACHE, copie, cls.DUREE_CACHE)
+        return copie[1]

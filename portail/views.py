@@ -24,8 +24,7 @@ def accueil(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("tableau_de_bord")
     # The public page shows the town's general news only (not a site's or an activity's).
-    actualites = Actualite.objects.publiees().generales()[:ACTUALITES_AFFICHEES]
-    return render(request, "portail/accueil.html", {"actualites": actualites})
+    return render(request, "portail/accueil.html", {"actualites": Actualite.publiques()})
 
 
 @responsable_required

@@ -103,6 +103,20 @@ def test_the_contact_page_shows_what_staff_set(client, db):
     assert f'href="{reverse("contact")}"' in client.get(ACCUEIL).content.decode()
 
 
-def test_the_home_page_costs_one_query_for_the_news(client, nouvelles, django_assert_num_queries):
+def test_the_home_page_reads_the_news_once_then_from_the_cache(
+    client, nouvelles, django_assert_num_queries
+):
     with django_assert_num_queries(1):
         client.get(ACCUEIL)
+    with django_assert_num_queries(0):
+        client.get(ACCUEIL)
+    # An edit shows at once (in this process; within five minutes in the others).
+    Actualite.objects.filter(titre="Générale").get().delete()
+    assert "Générale" not in client.get(ACCUEIL).content.decode()
+
+
+def test_a_news_item_appears_on_its_first_day_even_with_a_warm_cache(client, db, horloge):
+    _actualite("Demain", jours_debut=1)
+    assert "Demain" not in client.get(ACCUEIL).content.decode()
+    horloge.shift(datetime.timedelta(days=1))
+    assert "Demain" in client.get(ACCUEIL).content.decode()
