@@ -61,7 +61,8 @@ def ecrire_message(request: HttpRequest) -> HttpResponse:
             _formulaire_invalide(form, exc)
         else:
             messages.success(
-                request, "Votre message est envoyé au service : vous serez prévenu de sa réponse."
+                request,
+                "Votre message est envoyé au service : un e-mail vous préviendra de sa réponse.",
             )
             return redirect("discussion", discussion.pk)
     return render(request, "portail/messages/ecrire.html", {"form": form})
