@@ -7,12 +7,14 @@ from familles.models import Responsable
 
 
 def responsable_required(view):
-    """Logged-in parent only; sets request.responsable (with famille and user)."""
+    """Logged-in parent only; sets request.responsable (with famille, user and the
+    household's unread message count, `messages_non_lus`)."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        # Read with the user by the sign-in backend (comptes/backends.py): no query here.
+        # Read with the user, its household and unread count, by the sign-in backend
+        # (comptes/backends.py): no query here.
         try:
             responsable = request.user.responsable
         except Responsable.DoesNotExist:

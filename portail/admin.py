@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -10,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.timezone import localtime
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from comptes.admin_historique import AuditAdmin
@@ -18,11 +20,21 @@ from comptes.admin_utils import (
     action_sur_lignes_choisies,
     traiter_une_a_une,
 )
+from comptes.errors import DomainError
 from comptes.formats import euros
+from comptes.forms import JetonMixin
+from comptes.services import jetons
 from familles.models import Responsable
 from inscriptions.models import Inscription
-from portail import services, tableau_gestion
-from portail.models import Demande, InformationsCommune
+from portail import messagerie, services, tableau_gestion
+from portail.models import (
+    Actualite,
+    Demande,
+    Diffusion,
+    Discussion,
+    InformationsCommune,
+    Message,
+)
 from reservations.models import Reservation
 
 
@@ -414,7 +426,16 @@ class InformationsCommuneAdmin(AuditAdmin):
     fieldsets = [
         (
             "Contact du service",
-            {"fields": ["service", "adresse", "telephone", "courriel", "horaires"]},
+            {
+                "fields": [
+                    "service",
+                    "adresse",
+                    "telephone",
+                    "courriel",
+                    "horaires",
+                    "informations_contact",
+                ]
+            },
         ),
         (
             "Mentions légales",
@@ -473,3 +494,258 @@ admin.site.index_template = "admin/tableau_de_bord.html"
 # The queues need the width (a row, its request and its decision fit 1280 px): staff move
 # between pages through this home and the breadcrumbs, not a sidebar on every page.
 admin.site.enable_nav_sidebar = False
+
+
+# --- Messages des familles, messages à plusieurs familles, actualités -----------------
+
+
+class ReponseServiceForm(JetonMixin, forms.Form):
+    texte = forms.CharField(
+        label="Votre réponse (la famille est prévenue par e-mail, sans le texte)",
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
+        max_length=messagerie.LONGUEUR_MAX_TEXTE,
+        error_messages={"required": "Écrivez la réponse avant de l'envoyer."},
+    )
+    piece_jointe = forms.FileField(
+        label="Pièce jointe (facultatif : PDF, JPEG ou PNG, 5 Mo au plus)", required=False
+    )
+
+
+class FiltreALire(admin.SimpleListFilter):
+    """Staff land on the threads with a family's message nobody has read yet."""
+
+    title = "état"
+    parameter_name = "etat"
+
+    def lookups(self, request, model_admin):
+        return [("a_lire", "À lire"), ("lus", "Lus"), ("tous", "Tous")]
+
+    def value(self):
+        return super().value() or "a_lire"
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "a_lire":
+            return queryset.filter(non_lu_service=True)
+        if self.value() == "lus":
+            return queryset.filter(non_lu_service=False)
+        return queryset
+
+
+@admin.register(Discussion)
+class DiscussionAdmin(AuditAdmin):
+    list_display = ["dernier_message_le", "objet", "famille", "categorie", "etat"]
+    list_display_links = ["objet"]
+    list_filter = [FiltreALire, "categorie", "dernier_message_le"]
+    list_select_related = ["famille"]
+    search_fields = ["objet", "famille__nom"]
+    date_hierarchy = "dernier_message_le"
+    list_per_page = 50
+    fields = ["famille", "objet", "categorie", "cree_le", "dernier_message_le", "diffusion"]
+    readonly_fields = fields
+    change_form_template = "admin/portail/discussion/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def historiques_lies(self, obj):
+        return [("Messages", Message.history.filter(discussion_id=obj.pk))]
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/repondre/",
+                self.admin_site.admin_view(self.repondre_view),
+                name="portail_discussion_repondre",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def _peut_repondre(self, request) -> bool:
+        return request.user.has_perm("portail.add_message")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        discussion = self.get_object(request, object_id)
+        contexte = {}
+        if discussion is not None:
+            if self._peut_repondre(request):
+                # Read by the service once an agent who may answer has opened it.
+                messagerie.marquer_lu_par_le_service(discussion)
+            contexte = {
+                "fil_messages": Message.objects.filter(discussion=discussion)
+                .select_related("auteur")
+                .prefetch_related("pieces_jointes"),
+                "reponse_form": ReponseServiceForm(),
+                "peut_repondre": self._peut_repondre(request),
+            }
+        return super().change_view(
+            request, object_id, form_url, {**contexte, **(extra_context or {})}
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        a_lire = messagerie.nb_non_lus_service()
+        titre = f"Messages des familles — {a_lire} à lire" if a_lire else "Messages des familles"
+        return super().changelist_view(request, {"title": titre, **(extra_context or {})})
+
+    def repondre_view(self, request, pk):
+        return require_POST(self._repondre)(request, pk)
+
+    def _repondre(self, request, pk):
+        discussion = get_object_or_404(Discussion, pk=pk)
+        retour = redirect(reverse("admin:portail_discussion_change", args=[pk]))
+        if not self._peut_repondre(request):
+            return redirect("admin:index")
+        form = ReponseServiceForm(request.POST, request.FILES)
+        if not form.is_valid():
+            for erreurs in form.errors.values():
+                self.message_user(request, erreurs[0], messages.ERROR)
+            return retour
+        piece = form.cleaned_data["piece_jointe"]
+        try:
+            jetons.une_seule_fois(
+                request.user,
+                form.cleaned_data["jeton"],
+                "reponse_service",
+                lambda: messagerie.repondre_service(
+                    discussion, request.user, form.cleaned_data["texte"], [piece] if piece else []
+                ),
+            )
+        except jetons.DoubleEnvoi as exc:
+            self.message_user(request, exc.message, messages.INFO)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(
+                request, "Réponse envoyée ; la famille est prévenue par e-mail.", messages.SUCCESS
+            )
+        return retour
+
+    @admin.display(description="état", ordering="non_lu_service")
+    def etat(self, obj):
+        # Text, not a colour: "À lire" is what staff look for.
+        return format_html("<strong>{}</strong>", "À lire") if obj.non_lu_service else "Lu"
+
+
+class DiffusionForm(JetonMixin, forms.ModelForm):
+    class Meta:
+        model = Diffusion
+        fields = ["objet", "texte", "activite", "site", "jour"]
+
+    def clean(self):
+        cleaned = super().clean()
+        activite, site, jour = (cleaned.get(c) for c in ("activite", "site", "jour"))
+        if not (activite or site or jour):
+            raise forms.ValidationError(
+                "Choisissez une activité, un site ou un jour : le message part à leurs familles."
+            )
+        if not self.errors and not messagerie.familles_ciblees(activite, site, jour):
+            raise forms.ValidationError(
+                "Aucune famille ne correspond à ce choix : le message n'est pas envoyé."
+            )
+        return cleaned
+
+
+@admin.register(Diffusion)
+class DiffusionAdmin(AuditAdmin):
+    """A message to every household of an activity, a site or a day: sent on save, then
+    read-only (each household has its own copy in its messages)."""
+
+    form = DiffusionForm
+    list_display = ["envoyee_le", "objet", "cible", "nb_familles", "envoyee_par"]
+    list_display_links = ["objet"]
+    list_select_related = ["activite", "site", "envoyee_par"]
+    search_fields = ["objet"]
+    date_hierarchy = "envoyee_le"
+
+    LECTURE = ["objet", "texte", "activite", "site", "jour", "envoyee_le", "envoyee_par"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else [*self.LECTURE, "nb_familles"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return super().get_fields(request, obj)  # the form's fields and its token
+        return self.get_readonly_fields(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def log_addition(self, request, obj, message):
+        if not getattr(request, "diffusion_deja_envoyee", False):
+            super().log_addition(request, obj, message)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            diffusion = jetons.une_seule_fois(
+                request.user,
+                form.cleaned_data["jeton"],
+                "diffusion",
+                lambda: messagerie.diffuser(obj, request.user),
+            )
+        except jetons.DoubleEnvoi as exc:
+            request.diffusion_deja_envoyee = True
+            obj.pk = exc.objet_id
+            return
+        except DomainError as exc:  # the families changed since the form was checked
+            raise PermissionDenied(exc.message) from None
+        self.message_user(
+            request,
+            ngettext(
+                "Message envoyé à %(n)d famille, prévenue par e-mail.",
+                "Message envoyé à %(n)d familles, prévenues par e-mail.",
+                diffusion.nb_familles,
+            )
+            % {"n": diffusion.nb_familles},
+            messages.SUCCESS,
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "diffusion_deja_envoyee", False):
+            self.message_user(request, jetons.DEJA_ENREGISTREE, messages.INFO)
+        return redirect(reverse("admin:portail_diffusion_changelist"))
+
+    @admin.display(description="destinataires")
+    def cible(self, obj):
+        parties = []
+        if obj.activite_id:
+            parties.append(obj.activite.nom)
+        if obj.site_id:
+            parties.append(obj.site.nom)
+        if obj.jour:
+            parties.append(f"le {obj.jour:%d/%m/%Y}")
+        return " — ".join(parties)
+
+
+@admin.register(Actualite)
+class ActualiteAdmin(AuditAdmin):
+    list_display = ["titre", "debut", "fin", "pour", "en_ligne"]
+    list_select_related = ["site", "activite"]
+    list_filter = ["debut"]
+    search_fields = ["titre"]
+    fields = ["titre", "texte", "debut", "fin", "site", "activite"]
+
+    @admin.display(description="pour")
+    def pour(self, obj):
+        if obj.site_id:
+            return f"Site : {obj.site.nom}"
+        if obj.activite_id:
+            return f"Activité : {obj.activite.nom}"
+        return "Tout le monde (page d'accueil)"
+
+    @admin.display(description="en ligne", boolean=True)
+    def en_ligne(self, obj):
+        aujourd_hui = timezone.localdate()
+        return obj.debut <= aujourd_hui and (obj.fin is None or obj.fin >= aujourd_hui)

@@ -21,6 +21,9 @@ RUBRIQUES = {
     "mes_documents": "mes_documents",
     "deposer_document": "mes_documents",
     "deposer_document_enfant": "mes_documents",
+    "mes_messages": "mes_messages",
+    "ecrire_message": "mes_messages",
+    "discussion": "mes_messages",
 }
 
 

@@ -689,6 +689,7 @@ def creer_comptes_connus() -> list[str]:
         _compte_demo(p1, lea)
         _documents_demo(p1, lea, periode)
         _absence_demo(p1, lea)
+        _messages_demo(p1)
         crees.append("parent1@example.org")
     if not User.objects.filter(email="parent2@example.org").exists():
         coord = {**_coordonnees(random.Random(2), "Benali", False), "prenom": "Karim"}
@@ -999,3 +1000,29 @@ def _absence_demo(parent: Responsable, enfant: Enfant) -> None:
         "certificat.pdf", b"%PDF-1.4\n% certificat medical (demo)\n%%EOF\n"
     )
     absences.signaler(inscription, jours, "maladie", certificat, demandeur=parent)
+
+
+def _messages_demo(parent: Responsable) -> None:
+    """Mes messages and Actualités: a question answered by the service, and one news."""
+    from portail import messagerie
+    from portail.models import Actualite, Discussion
+
+    agent = User.objects.get(email="gestionnaire@example.org")
+    discussion = messagerie.ecrire(
+        parent,
+        "Repas sans porc pour Léa",
+        Discussion.Categorie.INSCRIPTIONS,
+        "Bonjour,\nLéa ne mange pas de porc : faut-il le signaler quelque part ?\nMerci.",
+    )
+    messagerie.repondre_service(
+        discussion,
+        agent,
+        "Bonjour,\nC'est noté : le restaurant scolaire propose un plat de substitution. "
+        "Vous pouvez aussi l'indiquer dans la fiche de Léa (Ma famille).\nBonne journée.",
+    )
+    Actualite.objects.create(
+        titre="Inscriptions aux vacances d'hiver",
+        texte="Les inscriptions à l'accueil de loisirs des vacances d'hiver sont ouvertes "
+        "jusqu'au 31 janvier, dans « Mes inscriptions et réservations ».",
+        debut=timezone.localdate() - datetime.timedelta(days=1),
+    )

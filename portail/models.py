@@ -177,10 +177,21 @@ class InformationsCommune(models.Model):
     )
     adresse = models.TextField("adresse", default="Hôtel de ville\nPlace de la Mairie")
     telephone = models.CharField("téléphone", max_length=30, blank=True)
-    courriel = models.EmailField("adresse e-mail", blank=True)
+    courriel = models.EmailField(
+        "adresse e-mail",
+        blank=True,
+        help_text="Reçoit aussi l'avis de chaque nouveau message d'une famille (sans elle : "
+        "les agents qui peuvent y répondre).",
+    )
     horaires = models.TextField(
         "horaires d'ouverture",
         default="Du lundi au vendredi, de 8 h 30 à 12 h et de 13 h 30 à 17 h 30.",
+    )
+    informations_contact = models.TextField(
+        "autres informations de contact",
+        blank=True,
+        help_text="Accès, stationnement, accueil sur rendez-vous, fermetures d'été… "
+        "Affiché sur la page « Contact ».",
     )
     # Mentions légales.
     directeur_publication = models.CharField(
@@ -297,3 +308,281 @@ class InformationsCommune(models.Model):
             infos = cls.objects.filter(pk=1).first() or cls(pk=1)
             cache.set(cls.CLE_CACHE, infos, cls.DUREE_CACHE)
         return infos
+
+
+# --- Mes messages (threads between a household and the service) and Actualités -------
+
+
+class DiscussionQuerySet(models.QuerySet):
+    def for_user(self, user) -> "DiscussionQuerySet":
+        """The threads of the user's own household: the only door in for parents."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(famille__responsables__user=user)
+
+    def non_lues_par_le_service(self) -> "DiscussionQuerySet":
+        return self.filter(non_lu_service=True)
+
+
+class Discussion(models.Model):
+    """A thread between one household and the service; part of the household's data.
+
+    Read state is kept per side (the household, the service), not per person: either
+    parent reading a thread reads it for both."""
+
+    class Categorie(models.TextChoices):
+        INSCRIPTIONS = "inscriptions", "Inscriptions"
+        RESERVATIONS = "reservations", "Réservations"
+        FACTURES = "factures", "Factures"
+        INFORMATION = "information", "Information du service"
+        AUTRE = "autre", "Autre question"
+
+    famille = models.ForeignKey(
+        "familles.Famille", on_delete=models.CASCADE, related_name="discussions"
+    )
+    objet = models.CharField("objet", max_length=150)
+    categorie = models.CharField("catégorie", max_length=16, choices=Categorie)
+    cree_le = models.DateTimeField("commencée le", default=timezone.now)
+    dernier_message_le = models.DateTimeField("dernier message le", default=timezone.now)
+    non_lu_famille = models.BooleanField("non lue par la famille", default=False)
+    non_lu_service = models.BooleanField("non lue par le service", default=False)
+    # Set when the thread comes from a staff broadcast (an activity, a site, a day).
+    diffusion = models.ForeignKey(
+        "portail.Diffusion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="discussions",
+    )
+
+    objects = DiscussionQuerySet.as_manager()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "fil de messages"
+        verbose_name_plural = "messages des familles"
+        ordering = ["-dernier_message_le", "-pk"]
+        indexes = [
+            models.Index(fields=["famille", "non_lu_famille"]),
+            models.Index(fields=["non_lu_service", "dernier_message_le"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.objet
+
+
+class Message(models.Model):
+    """One message of a thread, written by a parent or by an agent of the service."""
+
+    discussion = models.ForeignKey(Discussion, on_delete=models.CASCADE, related_name="messages")
+    du_service = models.BooleanField("écrit par le service", default=False)
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    texte = models.TextField("texte")
+    envoye_le = models.DateTimeField("envoyé le", default=timezone.now)
+
+    # Staff answers are staff actions: audited.
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "message"
+        verbose_name_plural = "messages"
+        ordering = ["envoye_le", "pk"]
+
+    def __str__(self) -> str:
+        return f"Message du {timezone.localtime(self.envoye_le):%d/%m/%Y %H:%M}"
+
+
+class PieceJointe(models.Model):
+    """A file attached to a message: stored under a random name (comptes/fichiers.py)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="pieces_jointes")
+    fichier = models.FileField("fichier", upload_to="messages/%Y/")
+    nom = models.CharField("nom d'origine", max_length=150)
+
+    class Meta:
+        verbose_name = "pièce jointe"
+        verbose_name_plural = "pièces jointes"
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.nom
+
+
+class Diffusion(models.Model):
+    """A message from the service to every household of an activity, a site or a day
+    ("sortie annulée demain"): each household receives it in its own thread."""
+
+    objet = models.CharField("objet", max_length=150)
+    texte = models.TextField("texte")
+    activite = models.ForeignKey(
+        "inscriptions.Activite",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="activité",
+    )
+    site = models.ForeignKey(
+        "inscriptions.Site",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="site",
+    )
+    jour = models.DateField(
+        "jour",
+        null=True,
+        blank=True,
+        help_text="Seulement les familles qui ont un enfant réservé ce jour-là.",
+    )
+    envoyee_le = models.DateTimeField("envoyée le", default=timezone.now)
+    envoyee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="envoyée par",
+    )
+    nb_familles = models.PositiveIntegerField("familles destinataires", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "message à plusieurs familles"
+        verbose_name_plural = "messages à plusieurs familles"
+        ordering = ["-envoyee_le", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(activite__isnull=False)
+                | models.Q(site__isnull=False)
+                | models.Q(jour__isnull=False),
+                name="diffusion_a_une_cible",
+                violation_error_message="Choisissez une activité, un site ou un jour.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.objet
+
+
+class ActualiteQuerySet(models.QuerySet):
+    def publiees(self, jour=None) -> "ActualiteQuerySet":
+        jour = jour or timezone.localdate()
+        return self.filter(debut__lte=jour).filter(
+            models.Q(fin__isnull=True) | models.Q(fin__gte=jour)
+        )
+
+    def generales(self) -> "ActualiteQuerySet":
+        return self.filter(site__isnull=True, activite__isnull=True)
+
+    def pour_famille(self, famille) -> "ActualiteQuerySet":
+        """General news, and those of the sites and activities the household's children
+        are enrolled in (enrolments not refused or cancelled)."""
+        from inscriptions.models import Inscription
+
+        inscriptions = Inscription.objects.filter(famille=famille).actives()
+        return self.filter(
+            models.Q(site__isnull=True, activite__isnull=True)
+            | models.Q(
+                activite__isnull=False,
+                activite__in=inscriptions.values("activite"),
+            )
+            | models.Q(
+                site__isnull=False,
+                site__in=inscriptions.values("activite__site"),
+            )
+        )
+
+
+class Actualite(models.Model):
+    """News from the town: for everyone, or for the families of one site or activity.
+
+    The public home page reads the general ones through `publiques()`, a cached copy
+    (the busiest anonymous page costs no query once the cache is warm)."""
+
+    CLE_CACHE = "portail:actualites-publiques"
+    DUREE_CACHE = 300  # seconds: other processes see an edit within five minutes at most
+    NOMBRE_PUBLIQUES = 5
+
+    titre = models.CharField("titre", max_length=150)
+    texte = models.TextField("texte")
+    debut = models.DateField("publiée à partir du", default=timezone.localdate)
+    fin = models.DateField(
+        "jusqu'au (inclus)", null=True, blank=True, help_text="Vide : publiée sans date de fin."
+    )
+    site = models.ForeignKey(
+        "inscriptions.Site",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="seulement pour le site",
+    )
+    activite = models.ForeignKey(
+        "inscriptions.Activite",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="seulement pour l'activité",
+    )
+    cree_le = models.DateTimeField("créée le", auto_now_add=True)
+
+    objects = ActualiteQuerySet.as_manager()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "actualité"
+        verbose_name_plural = "actualités"
+        ordering = ["-debut", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fin__isnull=True) | models.Q(fin__gte=models.F("debut")),
+                name="actualite_fin_apres_debut",
+                violation_error_message="La fin de publication ne peut précéder son début.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(site__isnull=True) | models.Q(activite__isnull=True),
+                name="actualite_site_ou_activite",
+                violation_error_message="Choisissez un site ou une activité, pas les deux.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.titre
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self.oublier_publiques()
+
+    def delete(self, *args, **kwargs):
+        resultat = super().delete(*args, **kwargs)
+        self.oublier_publiques()
+        return resultat
+
+    @classmethod
+    def oublier_publiques(cls) -> None:
+        cache.delete(cls.CLE_CACHE)
+        transaction.on_commit(lambda: cache.delete(cls.CLE_CACHE))
+
+    @classmethod
+    def publiques(cls) -> list["Actualite"]:
+        """The general news published today, newest first (from the cache)."""
+        aujourd_hui = timezone.localdate()
+        copie = cache.get(cls.CLE_CACHE)
+        if copie is None or copie[0] != aujourd_hui:  # a new day publishes or ends some
+            liste = list(cls.objects.publiees(aujourd_hui).generales()[: cls.NOMBRE_PUBLIQUES])
+            copie = (aujourd_hui, liste)
+            cache.set(cls.CLE_CACHE, copie, cls.DUREE_CACHE)
+        return copie[1]

@@ -101,6 +101,14 @@ TRAITEMENTS = [
         "après leur envoi",
     ),
     Traitement(
+        "Messages",
+        "Messages échangés avec le service et leurs pièces jointes.",
+        "Répondre à vos questions sur vos démarches.",
+        MISSION,
+        "messages",
+        "après le dernier message de la conversation",
+    ),
+    Traitement(
         "Historique des modifications",
         "Qui a modifié quoi et quand (foyer, enfants, inscriptions, réservations, "
         "factures, paiements).",

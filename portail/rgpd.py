@@ -47,7 +47,7 @@ from familles.models import (
     Responsable,
 )
 from inscriptions.models import Activite, Attestation, Inscription
-from portail.models import Demande
+from portail.models import Demande, Discussion, Message, PieceJointe
 from reservations.models import Absence, FluxCalendrier, Reservation, SemaineType
 
 logger = logging.getLogger(__name__)
@@ -178,6 +178,16 @@ def donnees_du_foyer(famille: Famille, lisible: bool = False) -> dict:
         _section("Absences signalées", Absence.objects.filter(inscription__famille=famille)),
         _section("Attestations", Attestation.objects.filter(inscription__famille=famille)),
         _section("Demandes", Demande.objects.filter(famille=famille).order_by("cree_le")),
+        _section("Messages", Discussion.objects.filter(famille=famille).order_by("cree_le")),
+        _section(
+            "Messages échangés avec le service",
+            Message.objects.filter(discussion__famille=famille).order_by("envoye_le", "pk"),
+            exclure=("auteur",),  # an agent's own address is not the household's data
+        ),
+        _section(
+            "Pièces jointes aux messages",
+            PieceJointe.objects.filter(message__discussion__famille=famille).order_by("pk"),
+        ),
         _section("Revenus déclarés", Revenu.objects.filter(famille=famille)),
         _section(
             "Documents (pièces justificatives)",
@@ -268,9 +278,9 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
     recipient's name and address they carry), quotients and declared amounts that
     justify the prices billed, and days attended (what the invoices bill). Erased: the
     contact details, logins, children's identity and health information, pick-up
-    persons, proofs of income and absence certificates, request contents, e-mails, and
-    their old values in the audit trail. A child also attached to another household keeps
-    its file there.
+    persons, proofs of income, documents and absence certificates, request contents,
+    messages and their attachments, e-mails, and their old values in the audit trail. A
+    child also attached to another household keeps its file there.
     """
     from reservations import services as reservations
 
@@ -396,6 +406,7 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
         bilan.responsables = len(responsables)
         Courriel.objects.filter(destinataire__in=emails).delete()
         FluxCalendrier.objects.filter(famille=famille).delete()
+        _effacer_messages(Discussion.objects.filter(famille=famille))
 
         bilan.fichiers_supprimes = _effacer_justificatifs(
             Revenu.objects.filter(famille=famille), MOTIF_ANONYMISATION
@@ -491,6 +502,22 @@ def _effacer_certificats(absences, raison: str) -> int:
     return nombre
 
 
+def _effacer_messages(discussions) -> int:
+    """Delete these threads, their messages' old versions and their files (after commit)."""
+    ids = list(discussions.values_list("pk", flat=True))
+    ids_messages = list(Message.objects.filter(discussion_id__in=ids).values_list("pk", flat=True))
+    noms = list(
+        PieceJointe.objects.filter(message_id__in=ids_messages).values_list("fichier", flat=True)
+    )
+    nombre, _ = Discussion.objects.filter(pk__in=ids).delete()
+    # After the delete: its own history rows hold the texts too.
+    _purger_historique(Message, ids_messages)
+    _purger_historique(Discussion, ids)
+    for nom in noms:
+        transaction.on_commit(lambda nom=nom: _supprimer_fichier(nom))
+    return nombre
+
+
 def _supprimer_fichier(nom: str) -> None:
     from django.core.files.storage import default_storage
 
@@ -534,13 +561,20 @@ def foyers_inactifs():
     )
 
 
+def _fichiers_connus(dossier: str) -> set[str]:
+    if dossier == "messages":
+        return set(PieceJointe.objects.values_list("fichier", flat=True))
+    connus = set(Revenu.objects.exclude(justificatif="").values_list("justificatif", flat=True))
+    return connus | set(Document.objects.exclude(fichier="").values_list("fichier", flat=True))
+
+
 def fichiers_orphelins(dossier: str = "justificatifs") -> list[str]:
-    """Stored proofs and documents no row points to, older than a day (a process killed
-    between the file and its row's commit): a safety net behind comptes.fichiers.enregistrer."""
+    """Stored proofs, documents (or message attachments) no row points to, older than a
+    day (a process killed between the file and its row's commit): a safety net behind
+    comptes.fichiers.enregistrer."""
     from django.core.files.storage import default_storage
 
-    connus = set(Revenu.objects.exclude(justificatif="").values_list("justificatif", flat=True))
-    connus |= set(Document.objects.exclude(fichier="").values_list("fichier", flat=True))
+    connus = _fichiers_connus(dossier)
     limite = timezone.now() - datetime.timedelta(days=1)
     orphelins = []
     try:
@@ -609,12 +643,20 @@ def purger(simulation: bool = False) -> dict[str, int]:
             )
         )
         compte["documents"] = documents.count()
-        orphelins = fichiers_orphelins() + fichiers_orphelins("documents")
+        orphelins = (
+            fichiers_orphelins() + fichiers_orphelins("documents") + fichiers_orphelins("messages")
+        )
         compte["fichiers_orphelins"] = len(orphelins)
+        # Threads whose last message is older than the period (with their files).
+        discussions = Discussion.objects.filter(
+            dernier_message_le__lt=_il_y_a(conservation("messages"))
+        )
+        compte["messages"] = discussions.count()
         if simulation:
             transaction.set_rollback(True)
             return compte
         courriels.delete()
+        _effacer_messages(discussions)
         _effacer_justificatifs(revenus, ECHUE)
         _effacer_documents(documents)
         transactions.delete()

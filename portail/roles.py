@@ -32,6 +32,12 @@ ROLES: dict[str, list[Regle]] = {
         ("reservations", "reservation", TRAITER),
         ("reservations", "semainetype", LIRE),
         ("reservations", "absence", LIRE),  # the certificates it checks in the queue
+        # Mes messages: read and answer the families, write to an activity, site or day.
+        ("portail", "discussion", TRAITER),
+        ("portail", "message", SAISIR),
+        ("portail", "piecejointe", LIRE),
+        ("portail", "diffusion", {"view", "add"}),
+        ("portail", "actualite", SAISIR),
     ],
     REGISSEUR: [
         ("comptes", "facture", SAISIR),

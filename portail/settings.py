@@ -354,6 +354,8 @@ PORTAIL_CONSERVATION = {
         "journaux": 12,
         # E-mails sent (their text names children and amounts).
         "courriels": 12,
+        # Threads with the service (Mes messages), after their last message.
+        "messages": 24,
         # Who changed what (audit trail).
         "historique": 60,
         # Documents (pièces justificatives) after they expire or are refused.

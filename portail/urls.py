@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 
 from comptes.connexion import ActiverApplicationView
-from portail import pages_legales, sante, views
+from portail import pages_legales, sante, views, views_messages
 
 admin.site.site_header = "Portail Famille — administration"
 admin.site.site_title = "Portail Famille"
@@ -27,6 +27,10 @@ urlpatterns = [
     path("compte/mes-donnees/export.json", views.mes_donnees_json, name="mes_donnees_json"),
     path("compte/mes-donnees/export.pdf", views.mes_donnees_pdf, name="mes_donnees_pdf"),
     path("compte/mes-donnees/cloture/", views.demander_cloture, name="demander_cloture"),
+    path("messages/", views_messages.mes_messages, name="mes_messages"),
+    path("messages/ecrire/", views_messages.ecrire_message, name="ecrire_message"),
+    path("messages/<int:pk>/", views_messages.discussion, name="discussion"),
+    path("messages/pieces/<int:pk>/", views_messages.piece_jointe, name="piece_jointe"),
     path("", include("familles.urls")),
     path("", include("inscriptions.urls")),
     path("", include("reservations.urls")),

@@ -11,16 +11,20 @@ from django.views.decorators.http import require_POST
 from familles.decorators import responsable_required
 from portail import rgpd
 from portail.forms import ClotureForm
-from portail.models import Demande
+from portail.models import Actualite, Demande
 from portail.pages_legales import duree_en_clair
 
 DEMANDES_PAR_PAGE = 20
 
 
+ACTUALITES_AFFICHEES = 5
+
+
 def accueil(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("tableau_de_bord")
-    return render(request, "portail/accueil.html")
+    # The public page shows the town's general news only (not a site's or an activity's).
+    return render(request, "portail/accueil.html", {"actualites": Actualite.publiques()})
 
 
 @responsable_required
@@ -29,10 +33,20 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
     demandes = Demande.objects.for_famille(famille).select_related("demandeur").timeline()
     page = Paginator(demandes, DEMANDES_PAR_PAGE).get_page(request.GET.get("page"))
     en_attente = Demande.objects.for_famille(famille).en_attente().count()
+    actualites = (
+        Actualite.objects.publiees()
+        .pour_famille(famille)
+        .select_related("site", "activite")[:ACTUALITES_AFFICHEES]
+    )
     return render(
         request,
         "portail/tableau_de_bord.html",
-        {"famille": famille, "page": page, "nb_en_attente": en_attente},
+        {
+            "famille": famille,
+            "page": page,
+            "nb_en_attente": en_attente,
+            "actualites": actualites,
+        },
     )
 
 

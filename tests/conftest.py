@@ -43,11 +43,13 @@ def _informations_commune_par_defaut():
     do not depend on which test ran first."""
     from django.core.cache import cache
 
-    from portail.models import InformationsCommune
+    from portail.models import Actualite, InformationsCommune
 
     cache.set(InformationsCommune.CLE_CACHE, InformationsCommune(pk=1))
+    cache.delete(Actualite.CLE_CACHE)  # the home page's news: read afresh in each test
     yield
     cache.delete(InformationsCommune.CLE_CACHE)
+    cache.delete(Actualite.CLE_CACHE)
 
 
 def marquer_double_authentification(client: Client, user: User) -> None:

@@ -27,8 +27,8 @@ from comptes.services import finances
 from comptes.tasks import envoyer_courriel
 from inscriptions import services as inscriptions_services
 from inscriptions.models import Inscription
-from portail import demo
-from portail.models import Demande, InformationsCommune
+from portail import demo, messagerie
+from portail.models import Demande, Diffusion, InformationsCommune
 from portail.roles import ROLES
 from reservations import tirage
 from reservations.models import Absence, Fermeture, Tirage
@@ -109,6 +109,15 @@ def _jeu_de_donnees():
             ouverture=timezone.now() - datetime.timedelta(hours=2),
             cloture=timezone.now() - datetime.timedelta(hours=1),
         )
+    )
+    # A broadcast to an activity's families (the demo has a thread and a news item).
+    messagerie.diffuser(
+        Diffusion(
+            objet="Sortie annulée",
+            texte="La sortie de demain est annulée.",
+            activite=inscription.activite,
+        ),
+        chef,
     )
     return inscription
 

@@ -150,7 +150,7 @@ def test_personal_data_page_lists_what_is_kept_and_for_how_long(client, db, sett
 
 def test_the_footer_costs_one_query_then_none(client, db, django_assert_num_queries):
     cache.delete(InformationsCommune.CLE_CACHE)
-    with django_assert_num_queries(1):  # the town's details, then cached
+    with django_assert_num_queries(2):  # the town's details and the news, then cached
         client.get(reverse("accueil"))
     with django_assert_num_queries(0):
         html = client.get(reverse("accueil")).content.decode()

@@ -63,8 +63,8 @@ def test_it_runs_a_constant_number_of_queries(
     for i in range(nb_enfants):
         creer_enfant(parent.famille, prenom=f"Enfant{i}")
         _demande(parent, f"demande {i}", Demande.Statut.ACCEPTEE)
-    # session, user with responsable+famille (comptes/backends.py),
-    # count (paginator), page of demandes, pending count
-    with django_assert_num_queries(5):
+    # session, user with responsable+famille and unread messages (comptes/backends.py),
+    # count (paginator), page of demandes, pending count, news
+    with django_assert_num_queries(6):
         response = client_parent.get(URL)
     assert response.content.decode().count("<tr>") == nb_enfants + 1

@@ -15,6 +15,7 @@ LIBELLES = {
     "certificats_absence": "certificats d'absence effacés",
     "fichiers_orphelins": "fichiers déposés sans demande supprimés",
     "documents": "documents expirés ou refusés effacés",
+    "messages": "conversations avec le service supprimées",
 }
 
 
