@@ -12,15 +12,16 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from comptes.models import Courriel, Facture, Paiement, TacheFacturation
+from comptes.models import Courriel, Facture, TacheFacturation
+from comptes.services import finances
 from inscriptions.models import Inscription, Site
+from portail import messagerie
 from portail.models import Demande
 from reservations.models import Reservation
 
@@ -168,29 +169,9 @@ def courriels(request: HttpRequest) -> list[File]:
 
 
 def factures_impayees_echues(aujourd_hui: datetime.date):
-    """Invoices past their due date whose payments and credit notes do not cover them."""
-    zero = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
-    payes = (
-        Paiement.objects.filter(facture=OuterRef("pk"))
-        .order_by()
-        .values("facture")
-        .annotate(s=Sum("montant"))
-        .values("s")
-    )
-    avoirs = (
-        Facture.objects.filter(facture_origine=OuterRef("pk"), type=Facture.Type.AVOIR)
-        .order_by()
-        .values("facture_origine")
-        .annotate(s=Sum("montant"))
-        .values("s")
-    )
-    return (
-        Facture.objects.filter(type=Facture.Type.FACTURE, echeance__lt=aujourd_hui)
-        .annotate(
-            regle=Coalesce(Subquery(payes), zero) + Coalesce(Subquery(avoirs), zero),
-        )
-        .filter(montant__gt=F("regle"))
-    )
+    """Invoices past their due date whose payments and credit notes do not cover them:
+    the invoices' own "en retard" status (comptes.services.finances)."""
+    return finances.filtrer_statut(Facture.objects.all(), finances.EN_RETARD, aujourd_hui)
 
 
 @file_de_travail
@@ -198,9 +179,16 @@ def factures(request: HttpRequest) -> list[File]:
     if not request.user.has_perm("comptes.view_facture"):
         return []
     nombre = factures_impayees_echues(timezone.localdate()).count()
-    return [
-        File("Factures impayées après échéance", nombre, _url("admin:comptes_facture_changelist"))
-    ]
+    url = _url("admin:comptes_facture_changelist", statut=finances.EN_RETARD)
+    return [File("Factures impayées après échéance", nombre, url)]
+
+
+@file_de_travail
+def messages(request: HttpRequest) -> list[File]:
+    if not request.user.has_perm("portail.view_discussion"):
+        return []
+    url = _url("admin:portail_discussion_changelist", etat="a_lire")
+    return [File("Messages des familles à lire", messagerie.nb_non_lus_service(), url)]
 
 
 # --- today's sites and the shortcuts ---------------------------------------------------

@@ -174,9 +174,34 @@ def test_the_home_costs_the_same_whatever_the_amount_of_work(
 
     beaucoup_de_travail(0, 1)
     # session, user, the dashboard's aggregates (demandes, inscriptions, facturations,
-    # tâches du worker, e-mails, factures, sites du jour) and the admin's "recent actions".
-    with django_assert_num_queries(10):
+    # tâches du worker, e-mails, factures, messages, sites du jour) and the admin's
+    # "recent actions".
+    with django_assert_num_queries(11):
         client.get(ACCUEIL)
     beaucoup_de_travail(1, 6)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(ACCUEIL)
+
+
+def test_families_messages_to_read_and_late_invoices_link_to_their_filtered_lists(
+    client, parent
+):
+    from portail import messagerie
+
+    _facture(parent.famille, "F-retard")  # past due, unpaid
+    _facture(parent.famille, "F-future", mois=2, echeance=D(2027, 1, 15))
+    messagerie.ecrire(parent, "Cantine", "reservations", "Une question.")
+    messagerie.ecrire(parent, "Facture", "factures", "Une autre.")
+    client.force_login(creer_agent("chef@example.org", GESTIONNAIRE))
+    files = _files(client)
+    nombre, url = files["Messages des familles à lire"]
+    assert nombre == 2
+    assert "etat=a_lire" in url
+    assert client.get(url).status_code == 200
+    nombre, url = files["Factures impayées après échéance"]
+    assert nombre == 1
+    assert "F-retard" in client.get(url).content.decode()
+    assert "F-future" not in client.get(url).content.decode()
+    # A role that does not read the families' messages does not see the queue.
+    client.force_login(creer_agent("regie@example.org", REGISSEUR))
+    assert "Messages des familles à lire" not in _files(client)
