@@ -183,9 +183,7 @@ def test_the_home_costs_the_same_whatever_the_amount_of_work(
         client.get(ACCUEIL)
 
 
-def test_families_messages_to_read_and_late_invoices_link_to_their_filtered_lists(
-    client, parent
-):
+def test_families_messages_to_read_and_late_invoices_link_to_their_filtered_lists(client, parent):
     from portail import messagerie
 
     _facture(parent.famille, "F-retard")  # past due, unpaid
