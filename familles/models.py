@@ -41,8 +41,12 @@ class Famille(models.Model):
     # Set when the household's account was closed (RGPD): what remains is what the law
     # keeps (invoices, payments), without names or contact details.
     anonymisee_le = models.DateTimeField("anonymisée le", null=True, blank=True, editable=False)
+    # Threads from the service the household has not read ("Mes messages"): shown in the
+    # menu of every parent page, so kept here (read with the parent, no count per page)
+    # and recounted from the threads by portail.messagerie at each change of their state.
+    messages_non_lus = models.PositiveIntegerField("messages non lus", default=0, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["messages_non_lus"])
 
     class Meta:
         verbose_name = "famille"
@@ -114,6 +118,11 @@ class Responsable(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prenom} {self.nom}"
+
+    @property
+    def messages_non_lus(self) -> int:
+        """The household's unread threads (Famille.messages_non_lus)."""
+        return self.famille.messages_non_lus
 
     @property
     def nom_complet(self) -> str:

@@ -4,7 +4,7 @@ Each side is told of a new message by e-mail, queued in the same transaction and
 by the worker after commit; the e-mail holds no content, only a link (a message may
 speak of a child's health or of money). Read state is per side: the household's
 unread count reaches every parent page with the parent's own row
-(comptes/backends.py reads it with the user: no query of its own), the service's
+(Famille.messages_non_lus, read with the user: no query of its own), the service's
 through `nb_non_lus_service()`.
 """
 
@@ -45,10 +45,31 @@ def nb_non_lus_service() -> int:
     return Discussion.objects.non_lues_par_le_service().count()
 
 
+def recompter_non_lus(familles) -> None:
+    """Famille.messages_non_lus recounted from the threads, for these households (ids or
+    a queryset of ids): one UPDATE, whatever their number."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from familles.models import Famille
+
+    non_lus = (
+        Discussion.objects.filter(famille=OuterRef("pk"), non_lu_famille=True)
+        .order_by()
+        .values("famille")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Famille.objects.filter(pk__in=familles).update(
+        messages_non_lus=Coalesce(Subquery(non_lus), Value(0), output_field=IntegerField())
+    )
+
+
 def marquer_lu_par_la_famille(discussion: Discussion) -> None:
     if discussion.non_lu_famille:
         Discussion.objects.filter(pk=discussion.pk).update(non_lu_famille=False)
         discussion.non_lu_famille = False
+        recompter_non_lus([discussion.famille_id])
 
 
 def marquer_lu_par_le_service(discussion: Discussion) -> None:
@@ -190,6 +211,7 @@ def repondre_service(discussion: Discussion, agent, texte: str, pieces=()) -> Me
         Discussion.objects.filter(pk=discussion.pk).update(
             non_lu_famille=True, non_lu_service=False, dernier_message_le=message.envoye_le
         )
+        recompter_non_lus([discussion.famille_id])
         _prevenir_la_famille(discussion)
     return message
 
@@ -264,6 +286,7 @@ def diffuser(diffusion: Diffusion, agent) -> Diffusion:
             ],
             batch_size=500,
         )
+        recompter_non_lus(ids)
         liens = {d.famille_id: {"lien": reverse("discussion", args=[d.pk])} for d in discussions}
         emails = Responsable.objects.filter(famille_id__in=ids).values_list(
             "famille_id", "user__email"

@@ -47,6 +47,7 @@ from familles.models import (
     Responsable,
 )
 from inscriptions.models import Activite, Attestation, Inscription
+from portail import messagerie
 from portail.models import Demande, Discussion, Message, PieceJointe
 from reservations.models import Absence, FluxCalendrier, Reservation, SemaineType
 
@@ -509,7 +510,9 @@ def _effacer_messages(discussions) -> int:
     noms = list(
         PieceJointe.objects.filter(message_id__in=ids_messages).values_list("fichier", flat=True)
     )
+    familles = list(discussions.values_list("famille_id", flat=True).distinct())
     nombre, _ = Discussion.objects.filter(pk__in=ids).delete()
+    messagerie.recompter_non_lus(familles)
     # After the delete: its own history rows hold the texts too.
     _purger_historique(Message, ids_messages)
     _purger_historique(Discussion, ids)

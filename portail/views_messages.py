@@ -100,7 +100,7 @@ def discussion(request: HttpRequest, pk: int) -> HttpResponse:
     messagerie.marquer_lu_par_la_famille(fil)
     if non_lu:
         # The menu's count was read with the parent, before this thread was read.
-        request.responsable.messages_non_lus = max(request.responsable.messages_non_lus - 1, 0)
+        request.responsable.famille.refresh_from_db(fields=["messages_non_lus"])
     return render(
         request,
         "portail/messages/discussion.html",

@@ -167,9 +167,9 @@ def test_a_broadcast_costs_the_same_queries_whatever_the_number_of_households(
         responsable = creer_responsable()
         creer_responsable(famille=responsable.famille)
         inscrire(responsable.famille, cantine, f"Enfant{i}")
-    # savepoint, families, diffusion + its history, threads, messages, parents' e-mails,
-    # e-mails insert, release
-    with django_assert_num_queries(9):
+    # savepoint, families, diffusion + its history, threads, messages, households' unread
+    # counts, parents' e-mails, e-mails insert, release
+    with django_assert_num_queries(10):
         messagerie.diffuser(
             Diffusion(objet="Fermé", texte="Fermé demain.", activite=cantine), agent
         )
@@ -177,7 +177,7 @@ def test_a_broadcast_costs_the_same_queries_whatever_the_number_of_households(
     assert Discussion.objects.count() == nb_familles
 
 
-def test_the_parent_reads_a_broadcast_in_its_messages(client_parent, agent, ecoles):
+def test_the_parent_reads_a_broadcast_in_its_messages(client_parent, parent, agent, ecoles):
     lea, _ = ecoles
     messagerie.diffuser(
         Diffusion(objet="Sortie annulée", texte="Demain, pas de sortie.", activite=lea.activite),
@@ -185,6 +185,15 @@ def test_the_parent_reads_a_broadcast_in_its_messages(client_parent, agent, ecol
     )
     html = client_parent.get(reverse("mes_messages")).content.decode()
     assert "Sortie annulée" in html and "Information du service" in html
+    # The menu's count is the household's own column, recounted from the threads.
+    parent.famille.refresh_from_db()
+    assert parent.famille.messages_non_lus == 1
+    assert 'Mes messages <span class="badge text-bg-dark">1' in html
+    fil = Discussion.objects.get(famille=parent.famille)
+    html = client_parent.get(reverse("discussion", args=[fil.pk])).content.decode()
+    assert "Mes messages <span" not in html
+    parent.famille.refresh_from_db()
+    assert parent.famille.messages_non_lus == 0
 
 
 # --- RGPD -----------------------------------------------------------------------------
