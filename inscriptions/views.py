@@ -130,7 +130,9 @@ def choisir_activite(request: HttpRequest, enfant_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def inscrire(request: HttpRequest, enfant_pk: int, activite_pk: int) -> HttpResponse:
     enfant = _get_enfant_for_user(request, enfant_pk)
-    activite = get_object_or_404(Activite.objects.select_related("site", "periode"), pk=activite_pk)
+    activite = get_object_or_404(
+        Activite.objects.select_related("site", "periode", "tarif"), pk=activite_pk
+    )
     aujourd_hui = timezone.localdate()
     if request.method == "GET":
         # Say why at once rather than after the parent has filled the form in.
@@ -184,12 +186,16 @@ def inscrire(request: HttpRequest, enfant_pk: int, activite_pk: int) -> HttpResp
                 messages.warning(request, _avertissement_documents(manquants))
             return redirect("inscription_detail", inscription.pk)
     places = services.places_restantes(activite)
+    tarification = tarifs.tarification(request.responsable.famille, activite)
+    jour = max(aujourd_hui, activite.periode.debut)
     return render(
         request,
         "inscriptions/inscrire.html",
         {
             "enfant": enfant,
             "activite": activite,
+            "prix": tarification.par_unite(jour) if tarification else None,
+            "detail_prix": tarification.detail(jour) if tarification else None,
             "form": form,
             "places": places,
             "documents_manquants": documents.manquants_pour(

@@ -114,3 +114,13 @@ def test_the_calendar_reads_the_brackets_once_per_tariff_version(
     tranche = TrancheTarif.objects.get(prix=E("2.30"))
     tranche.save()
     assert "2,30\u00a0€ le repas" in client_parent.get(_url(tarifee)).content.decode()
+
+
+def test_the_enrolment_form_shows_the_price_before_asking(client_parent, parent, tarifee):
+    from tests.conftest import creer_enfant
+
+    enfant = creer_enfant(parent.famille, prenom="Hugo")
+    url = reverse("inscrire", args=[enfant.pk, tarifee.activite.pk])
+    html = client_parent.get(url).content.decode()
+    assert "2,10\u00a0€ le repas pour votre foyer" in html
+    assert "quotient familial 650" in html
