@@ -119,7 +119,7 @@ class Tarification:
 
     def par_unite(self, jour: datetime.date) -> str:
         """ "2,10 € le repas", "3,00 € la demi-journée"."""
-        article = "le" if self.tarif.unite in (Tarif.Unite.REPAS, Tarif.Unite.JOUR) else "la"
+        article = "le" if self.tarif.unite == Tarif.Unite.REPAS else "la"  # la journée, la séance
         return f"{euros(self.prix(jour))} {article} {self.unite}"
 
     def detail(self, jour: datetime.date) -> str:

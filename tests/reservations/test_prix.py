@@ -124,3 +124,10 @@ def test_the_enrolment_form_shows_the_price_before_asking(client_parent, parent,
     html = client_parent.get(url).content.decode()
     assert "2,10\u00a0€ le repas pour votre foyer" in html
     assert "quotient familial 650" in html
+
+
+def test_a_day_is_la_journee(client_parent, tarifee):
+    tarifee.activite.tarif.unite = "jour"
+    tarifee.activite.tarif.save()
+    html = client_parent.get(_url(tarifee)).content.decode()
+    assert "2,10\u00a0€ la journée pour votre foyer" in html
