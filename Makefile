@@ -22,7 +22,10 @@ var:
 	@mkdir -p var
 
 ## make run: install, migrate, load the demo town and serve it on http://$(HOST):$(PORT),
-## with the background worker (e-mails…) beside the server; Ctrl+C stops both.
+## with the background worker (e-mails…) beside the server; Ctrl+C stops both. HOST and
+## PORT also set the links of e-mails, PDFs and payment returns (unless PORTAIL_URL is set).
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
 run: install var
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py demo

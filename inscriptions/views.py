@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from comptes.services import jetons
+from comptes.services import jetons, tarifs
 from familles import documents
 from familles.decorators import responsable_required
 from familles.models import Enfant
@@ -28,7 +28,7 @@ def _get_enfant_for_user(request: HttpRequest, pk: int) -> Enfant:
 def _get_inscription_for_user(request: HttpRequest, pk: int) -> Inscription:
     return get_object_or_404(
         Inscription.objects.for_user(request.user).select_related(
-            "enfant", "activite__site", "activite__periode"
+            "enfant", "famille", "activite__site", "activite__periode", "activite__tarif"
         ),
         pk=pk,
     )
@@ -62,24 +62,67 @@ def mes_inscriptions(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Activities tied to a school: at another school's site they are folded away.
+TYPES_SCOLAIRES = {
+    Activite.Type.RESTAURATION,
+    Activite.Type.PERISCOLAIRE_MATIN,
+    Activite.Type.PERISCOLAIRE_SOIR,
+}
+
+
+def _meme_nom(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
 @responsable_required
 def choisir_activite(request: HttpRequest, enfant_pk: int) -> HttpResponse:
     enfant = _get_enfant_for_user(request, enfant_pk)
+    famille = request.responsable.famille
     maintenant = timezone.now()
-    activites = Activite.objects.filter(
-        periode__fin__gte=timezone.localdate(maintenant)
-    ).select_related("site", "periode")
+    aujourd_hui = timezone.localdate(maintenant)
+    activites = list(
+        Activite.objects.filter(periode__fin__gte=aujourd_hui).select_related(
+            "site", "periode", "tarif", "parametres_reservation"
+        )
+    )
     deja = set(
         Inscription.objects.actives().filter(enfant=enfant).values_list("activite_id", flat=True)
     )
-    proposees, autres = [], []
+    prix = tarifs.tarifications(famille, activites)
+    a_l_ecole, ailleurs, autres_sites, non_proposees = [], [], [], []
     for activite in activites:
         motif = services.motif_non_proposee(enfant, activite, activite.pk in deja, maintenant)
-        (autres if motif else proposees).append((activite, motif))
+        if motif:
+            non_proposees.append((activite, motif))
+            continue
+        tarification = prix.get(activite.pk)
+        ligne = {
+            "activite": activite,
+            "prix": tarification.par_unite(max(aujourd_hui, activite.periode.debut))
+            if tarification
+            else None,
+            "type_utile": not _meme_nom(activite.get_type_display(), activite.nom),
+            "description": ""
+            if _meme_nom(activite.description, activite.nom)
+            or _meme_nom(activite.description, activite.get_type_display())
+            else activite.description,
+        }
+        if enfant.ecole and _meme_nom(activite.site.nom, enfant.ecole):
+            a_l_ecole.append(ligne)
+        elif enfant.ecole and activite.type in TYPES_SCOLAIRES:
+            autres_sites.append(ligne)
+        else:
+            ailleurs.append(ligne)
     return render(
         request,
         "inscriptions/choisir_activite.html",
-        {"enfant": enfant, "proposees": proposees, "autres": autres},
+        {
+            "enfant": enfant,
+            "a_l_ecole": a_l_ecole,
+            "ailleurs": ailleurs,
+            "autres_sites": autres_sites,
+            "autres": non_proposees,
+        },
     )
 
 
@@ -87,7 +130,9 @@ def choisir_activite(request: HttpRequest, enfant_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def inscrire(request: HttpRequest, enfant_pk: int, activite_pk: int) -> HttpResponse:
     enfant = _get_enfant_for_user(request, enfant_pk)
-    activite = get_object_or_404(Activite.objects.select_related("site", "periode"), pk=activite_pk)
+    activite = get_object_or_404(
+        Activite.objects.select_related("site", "periode", "tarif"), pk=activite_pk
+    )
     aujourd_hui = timezone.localdate()
     if request.method == "GET":
         # Say why at once rather than after the parent has filled the form in.
@@ -141,12 +186,16 @@ def inscrire(request: HttpRequest, enfant_pk: int, activite_pk: int) -> HttpResp
                 messages.warning(request, _avertissement_documents(manquants))
             return redirect("inscription_detail", inscription.pk)
     places = services.places_restantes(activite)
+    tarification = tarifs.tarification(request.responsable.famille, activite)
+    jour = max(aujourd_hui, activite.periode.debut)
     return render(
         request,
         "inscriptions/inscrire.html",
         {
             "enfant": enfant,
             "activite": activite,
+            "prix": tarification.par_unite(jour) if tarification else None,
+            "detail_prix": tarification.detail(jour) if tarification else None,
             "form": form,
             "places": places,
             "documents_manquants": documents.manquants_pour(
@@ -176,11 +225,15 @@ def inscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(inscription=inscription, type=Demande.Type.ATTESTATION)
         .first()
     )
+    tarification = tarifs.tarification(inscription.famille, inscription.activite)
+    jour = max(timezone.localdate(), inscription.date_debut)
     return render(
         request,
         "inscriptions/inscription_detail.html",
         {
             "inscription": inscription,
+            "prix": tarification.par_unite(jour) if tarification else None,
+            "detail_prix": tarification.detail(jour) if tarification else None,
             "attestations": attestations,
             "demande_attestation": demande_attestation,
             "jeton": jetons.nouveau_jeton(),

@@ -82,7 +82,11 @@ if not PORTAIL_URL:
             "PORTAIL_URL est obligatoire quand DEBUG est désactivé "
             "(adresse publique du portail, par exemple https://famille.mairie.fr)."
         )
-    PORTAIL_URL = "http://127.0.0.1:8000"
+    # Development: the address `make run HOST=… PORT=…` serves, so that the links in
+    # e-mails, PDFs and payment returns follow the port chosen.
+    PORTAIL_URL = (
+        f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}"
+    )
 # SEPA direct debit (comptes/services/sepa.py): the town's creditor identifier (ICS,
 # given by the Banque de France), the account debits are paid into and its holder's
 # name. Empty: parents cannot sign a mandate. Development and tests use a sample.

@@ -173,7 +173,23 @@ def vider_memoire() -> None:
     _MEMOIRE.vider()
 
 
-def changer_version(*, activite_id: int | None = None, periode_id: int | None = None) -> None:
+def tranches_du_tarif(tarif, version: int) -> list:
+    """A tariff's brackets, kept in memory under the calendar version that every change
+    of the tariff replaces (`_apres_changement_tarif`): read once per process and version
+    (the household's quotient is read with the enrolment)."""
+    from comptes.models import TrancheTarif
+
+    cle = ("tranches", tarif.pk, version)
+    lu = _MEMOIRE.lire(cle)
+    if lu is None:
+        lu = list(TrancheTarif.objects.filter(tarif=tarif).order_by("qf_min"))
+        _MEMOIRE.garder(cle, lu)
+    return lu
+
+
+def changer_version(
+    *, activite_id: int | None = None, periode_id: int | None = None, tarif_id: int | None = None
+) -> None:
     """After a change of an activity's closures or special days (activite_id), or of a
     season's holidays (periode_id): every process reads them again. One UPDATE (one new
     random value is enough: the kept entries are keyed by activity too)."""
@@ -182,6 +198,8 @@ def changer_version(*, activite_id: int | None = None, periode_id: int | None = 
     lignes = ParametresReservation.objects.all()
     if activite_id is not None:
         lignes = lignes.filter(activite_id=activite_id)
+    elif tarif_id is not None:
+        lignes = lignes.filter(activite__tarif__id=tarif_id)
     else:
         lignes = lignes.filter(activite__periode_id=periode_id)
     lignes.update(version_calendrier=nouvelle_version())
@@ -194,6 +212,13 @@ def _apres_changement(sender, instance, **kwargs) -> None:
         changer_version(activite_id=instance.activite_id)
 
 
+def _apres_changement_tarif(sender, instance, **kwargs) -> None:
+    if sender.__name__ == "Tarif":
+        changer_version(activite_id=instance.activite_id)
+    else:
+        changer_version(tarif_id=instance.tarif_id)
+
+
 def brancher_signaux() -> None:
     """Called by the app's ready(): closures, special days and holidays saved or deleted
     anywhere (admin, services, shell) change the version. (A bulk write that bypasses
@@ -204,4 +229,14 @@ def brancher_signaux() -> None:
         post_save.connect(_apres_changement, sender=modele, dispatch_uid=f"cal-{modele.__name__}")
         post_delete.connect(
             _apres_changement, sender=modele, dispatch_uid=f"cal-del-{modele.__name__}"
+        )
+    # A tariff's brackets are kept in memory too (`tranches_du_tarif`).
+    from comptes.models import Tarif, TrancheTarif
+
+    for modele in (Tarif, TrancheTarif):
+        post_save.connect(
+            _apres_changement_tarif, sender=modele, dispatch_uid=f"cal-{modele.__name__}"
+        )
+        post_delete.connect(
+            _apres_changement_tarif, sender=modele, dispatch_uid=f"cal-del-{modele.__name__}"
         )

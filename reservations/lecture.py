@@ -4,15 +4,17 @@ import calendar
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from comptes.models import QuotientFamilial
+from comptes.services import tarifs
 from inscriptions.models import Inscription
 from reservations import services
-from reservations.calendrier import Calendrier
+from reservations.calendrier import Calendrier, tranches_du_tarif
 from reservations.models import Reservation
 
 Etat = Reservation.Etat
@@ -236,17 +238,29 @@ def _jour(cal, inscription, jour, reservation, occupees, aujourd_hui, maintenant
     return Jour(jour, "libre", cochable=True, places_restantes=restantes)
 
 
-def inscription_et_autres(user, pk: int) -> tuple[Inscription | None, list[Inscription]]:
-    """The user's enrolment `pk` (None: not theirs), with its booking rules, and its
-    household's validated current enrolments, to switch between children: one query."""
+def inscription_et_autres(
+    user, pk: int, jour_du_prix: datetime.date | None = None
+) -> tuple[Inscription | None, list[Inscription]]:
+    """The user's enrolment `pk` (None: not theirs), with its booking rules, its tariff
+    and the household's quotient in force on `jour_du_prix` (`quotient_du_jour`), and
+    its household's validated current enrolments, to switch between children: one query."""
     aujourd_hui = timezone.localdate()
     validee = Q(statut=Inscription.Statut.VALIDEE, date_fin__gte=aujourd_hui)
+    quotient = QuotientFamilial.objects.filter(
+        famille_id=OuterRef("famille_id"), depuis__lte=jour_du_prix or aujourd_hui
+    ).order_by("-depuis", "-cree_le")
     lignes = list(
         Inscription.objects.for_user(user)
         .filter(Q(pk=pk) | validee)
         .select_related(
-            "enfant", "activite__site", "activite__periode", "activite__parametres_reservation"
+            "enfant",
+            "famille",
+            "activite__site",
+            "activite__periode",
+            "activite__parametres_reservation",
+            "activite__tarif",
         )
+        .annotate(quotient_du_jour=Subquery(quotient.values("valeur")[:1]))
         .order_by("enfant__prenom", "activite__nom")
     )
     inscription = next((i for i in lignes if i.pk == pk), None)
@@ -260,3 +274,22 @@ def inscription_et_autres(user, pk: int) -> tuple[Inscription | None, list[Inscr
         and i.date_fin >= aujourd_hui
     ]
     return inscription, autres
+
+
+def prix_du_mois(inscription: Inscription, jour: datetime.date) -> str | None:
+    """ "2,10 € le repas" for the household on `jour`, by the invoicing's own rule
+    (comptes/services/tarifs.py); the quotient comes with the enrolment
+    (`inscription_et_autres`), the brackets from memory. None: no tariff yet."""
+    tarif = getattr(inscription.activite, "tarif", None)
+    parametres = getattr(inscription.activite, "parametres_reservation", None)
+    if tarif is None or parametres is None:
+        return None
+    valeur = inscription.quotient_du_jour
+    quotients = [] if valeur is None else [QuotientFamilial(valeur=valeur, depuis=jour)]
+    tarification = tarifs.tarification(
+        inscription.famille,
+        inscription.activite,
+        quotients=quotients,
+        tranches=tranches_du_tarif(tarif, parametres.version_calendrier),
+    )
+    return tarification.par_unite(jour)

@@ -128,6 +128,33 @@ class ParametresReservation(models.Model):
     def __str__(self) -> str:
         return f"Réservations — {self.activite}"
 
+    @property
+    def jours_en_clair(self) -> str:
+        """ "lundi, mardi, jeudi et vendredi, en période scolaire"."""
+        noms = [Jour(j).label for j in sorted(self.jours_ouverture)]
+        if not noms:
+            return "aucun jour d'accueil pour l'instant"
+        jours = noms[0] if len(noms) == 1 else f"{', '.join(noms[:-1])} et {noms[-1]}"
+        quand = {
+            self.Pendant.SCOLAIRE: "en période scolaire",
+            self.Pendant.VACANCES: "pendant les vacances scolaires",
+            self.Pendant.TOUJOURS: "toute l'année",
+        }[self.pendant]
+        return f"{jours}, {quand}"
+
+    @property
+    def reservation_en_clair(self) -> str:
+        from reservations.delais import RegleDelai
+
+        return RegleDelai(
+            self.reservation_mode,
+            self.reservation_jours,
+            self.reservation_heure,
+            self.reservation_jour_semaine,
+            self.reservation_sans_weekend,
+            self.reservation_sans_feries,
+        ).en_clair()
+
 
 class Vacances(models.Model):
     """School holidays of a season (the town's zone), first and last day off."""

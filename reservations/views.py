@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from comptes import fichiers
-from comptes.services import jetons
+from comptes.services import jetons, tarifs
 from familles.decorators import responsable_required
 from inscriptions.models import Inscription
 from reservations import absences, ical, lecture, services, tirage
@@ -34,13 +34,29 @@ def _mois_initial(inscription: Inscription) -> tuple[int, int]:
     return jour.year, jour.month
 
 
-def _message_bilan(request: HttpRequest, bilan: services.Bilan) -> None:
+def _cout(inscription: Inscription, reserves, annules=()) -> str:
+    """ "10 jours × 2,10 € = 21,00 € ajoutés à votre facture de décembre", by the
+    invoicing's own tariff rule; "" when the activity has no tariff yet."""
+    if not reserves and not annules:
+        return ""
+    tarification = tarifs.tarification(inscription.famille, inscription.activite)
+    if tarification is None:
+        return ""
+    parties = [ligne.en_clair("ajout") for ligne in tarification.lignes(reserves)]
+    parties += [ligne.en_clair("retrait") for ligne in tarification.lignes(annules)]
+    return " ; ".join(parties)
+
+
+def _message_bilan(request: HttpRequest, bilan: services.Bilan, inscription: Inscription) -> None:
     niveau = (
         messages.SUCCESS
         if bilan.a_change and not bilan.refuses
         else (messages.WARNING if bilan.refuses else messages.INFO)
     )
-    messages.add_message(request, niveau, bilan.resume().capitalize() + ".")
+    texte = bilan.resume().capitalize() + "."
+    if cout := _cout(inscription, bilan.reserves, bilan.annules):
+        texte += f" {cout[0].upper()}{cout[1:]}."
+    messages.add_message(request, niveau, texte)
 
 
 @responsable_required
@@ -57,7 +73,10 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
         inscription = _get_inscription_for_user(request, pk)
     else:
         # The page's enrolment and the links to the household's other calendars: one read.
-        inscription, autres = lecture.inscription_et_autres(request.user, pk)
+        if not 1 <= mois <= 12 or not 2000 <= annee <= 2100:
+            raise Http404
+        jour_du_prix = max(timezone.localdate(), datetime.date(annee, mois, 1))
+        inscription, autres = lecture.inscription_et_autres(request.user, pk, jour_du_prix)
         if inscription is None:
             raise Http404
     if not 1 <= mois <= 12 or not 2000 <= annee <= 2100:
@@ -84,6 +103,7 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
         {
             "inscription": inscription,
             "corps_du_tableau": lecture.corps_du_tableau(semaines),
+            "prix": lecture.prix_du_mois(inscription, jour_du_prix),
             "debut_mois": debut,
             "regle_reservation": cal.regle_reservation.en_clair(),
             "regle_annulation": cal.regle_annulation.en_clair(),
@@ -150,7 +170,7 @@ def _enregistrer_calendrier(request, inscription, annee, mois) -> HttpResponse:
     except services.ReservationError as exc:
         messages.info(request, exc.message)
     else:
-        _message_bilan(request, bilan)
+        _message_bilan(request, bilan, inscription)
     return retour
 
 
@@ -196,7 +216,7 @@ def semaine_type(request: HttpRequest, pk: int) -> HttpResponse:
                     par=request.user,
                     demandeur=request.responsable,
                 )
-                _message_bilan(request, bilan)
+                _message_bilan(request, bilan, inscription)
                 annee, mois = d["debut"].year, d["debut"].month
                 return redirect("calendrier", pk=inscription.pk, annee=annee, mois=mois)
             apercu = services.apercu_semaine_type(
@@ -211,6 +231,11 @@ def semaine_type(request: HttpRequest, pk: int) -> HttpResponse:
             "inscription": inscription,
             "form": form,
             "apercu": apercu,
+            "cout": _cout(
+                inscription, [ligne["date"] for ligne in apercu if ligne["issue"] == "reserve"]
+            )
+            if apercu
+            else "",
             "existante": existante,
             "nb": {
                 issue: sum(1 for ligne in apercu if ligne["issue"] == issue)

@@ -33,6 +33,8 @@ def _manage(*args, **env):
             "TRUSTED_PROXY_COUNT",
             "WEB_CONCURRENCY",
             "STOCKAGE",
+            "HOST",
+            "PORT",
         )
     }
     return subprocess.run(
@@ -142,3 +144,20 @@ def test_production_keeps_database_connections_and_checks_them_before_reuse():
 
 def test_the_bench_yardstick_is_not_served_without_portail_bench(client, db):
     assert client.get("/bench/ok/").status_code == 404
+
+
+def test_make_run_port_moves_the_links_of_emails_pdfs_and_payment_returns():
+    """`make run PORT=8001` exports HOST and PORT: without PORTAIL_URL, the links follow."""
+    code = "from django.conf import settings as s; print(s.PORTAIL_URL)"
+    base = {"DATABASE_URL": "sqlite:////tmp/portail-check.sqlite3", "DEBUG": "1"}
+    moved = _manage("shell", "-c", code, **base, PORT="8001", HOST="localhost")
+    assert moved.stdout.splitlines()[-1] == "http://localhost:8001", moved.stderr
+    default = _manage("shell", "-c", code, **base)
+    assert default.stdout.splitlines()[-1] == "http://127.0.0.1:8000", default.stderr
+    explicit = _manage("shell", "-c", code, **base, PORT="8001", PORTAIL_URL="https://x.example")
+    assert explicit.stdout.splitlines()[-1] == "https://x.example", explicit.stderr
+
+
+def test_the_readme_links_no_file_outside_the_repository():
+    readme = (ROOT / "README.md").read_text()
+    assert "../" not in readme

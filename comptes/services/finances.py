@@ -24,10 +24,10 @@ from comptes.models import (
     Paiement,
     QuotientFamilial,
     Revenu,
-    Tarif,
     TrancheTarif,
 )
 from comptes.outbox import courriels_differes
+from comptes.services.tarifs import prix_unitaire, quotient_au, supplement
 
 ZERO = Decimal("0.00")
 CENTIME = Decimal("0.01")
@@ -84,14 +84,6 @@ def parts(famille) -> Decimal:
 
 def calculer_quotient(revenus_annuels: Decimal, nb_parts: Decimal) -> Decimal:
     return arrondi(Decimal(revenus_annuels) / 12 / nb_parts)
-
-
-def quotient_au(quotients: list[QuotientFamilial], jour: datetime.date) -> QuotientFamilial | None:
-    """The quotient in force on a day, from a household's history (newest first)."""
-    for quotient in quotients:
-        if quotient.depuis <= jour:
-            return quotient
-    return None
 
 
 def verifier_justificatif(fichier) -> fichiers.Nature:
@@ -180,22 +172,8 @@ def saisir_quotient_caf(famille, valeur, agent, depuis: datetime.date | None = N
 # --- prices --------------------------------------------------------------------------
 
 
-def prix_unitaire(tarif: Tarif, tranches, quotient: Decimal | None, hors_commune: bool):
-    if hors_commune and tarif.prix_hors_commune is not None:
-        return tarif.prix_hors_commune
-    if quotient is None:
-        return tarif.prix_sans_quotient
-    if tarif.mode == Tarif.Mode.TAUX_EFFORT and tarif.taux_effort is not None:
-        prix = arrondi(quotient * tarif.taux_effort)
-        if tarif.prix_minimum is not None:
-            prix = max(prix, tarif.prix_minimum)
-        if tarif.prix_maximum is not None:
-            prix = min(prix, tarif.prix_maximum)
-        return prix
-    for tranche in tranches:
-        if quotient >= tranche.qf_min and (tranche.qf_max is None or quotient < tranche.qf_max):
-            return tranche.prix
-    return tarif.prix_sans_quotient
+# (The tariff rule itself is comptes/services/tarifs.py, shared with the prices shown
+# before booking.)
 
 
 # --- invoices ------------------------------------------------------------------------
@@ -332,7 +310,7 @@ def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str], agent) -> lis
         # Rows as tuples, not model instances: 200 000 days a month for a whole town.
         lignes_par_famille = defaultdict(list)
         # The same price and labels come back for thousands of days: computed once each.
-        prix_memo, unites, libelles = {}, {}, {}
+        prix_memo, supplements, libelles = {}, {}, {}
         for (
             pk,
             inscription_id,
@@ -364,18 +342,20 @@ def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str], agent) -> lis
                 prix_memo[cle_prix] = prix_unitaire(
                     tarif, tranches[tarif.pk], valeur_qf, famille.hors_commune
                 )
-                unites[tarif.pk] = tarif.get_unite_display()
             if activite_id not in libelles:
                 libelles[activite_id] = f"{activite.nom} — {activite.site.nom}"
             prix = prix_memo[cle_prix]
-            supplement, detail = ZERO, unites[tarif.pk]
-            if sans_reservation:
-                supplement, detail = tarif.forfait_sans_reservation, "présence sans réservation"
-            elif tarif.majoration_retard and _reservee_en_retard(
-                activite, jour, source, cree_le, RegleDelai
-            ):
-                supplement = arrondi(prix * tarif.majoration_retard / 100)
-                detail = f"réservation tardive (+{tarif.majoration_retard} %)"
+            en_retard = bool(
+                tarif.majoration_retard
+                and not sans_reservation
+                and _reservee_en_retard(activite, jour, source, cree_le, RegleDelai)
+            )
+            cle_supplement = (cle_prix, sans_reservation, en_retard)
+            if cle_supplement not in supplements:
+                supplements[cle_supplement] = supplement(
+                    tarif, prix, sans_reservation=sans_reservation, en_retard=en_retard
+                )
+            en_plus, detail = supplements[cle_supplement]
             if etat == Reservation.Etat.ABSENT:
                 detail = f"{detail}, absence non justifiée"
             elif etat == Reservation.Etat.ABSENCE_SIGNALEE:
@@ -392,8 +372,8 @@ def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str], agent) -> lis
                     detail,
                     valeur_qf,
                     prix,
-                    supplement,
-                    prix + supplement,
+                    en_plus,
+                    prix + en_plus,
                 )
             )
         maintenant = timezone.now()

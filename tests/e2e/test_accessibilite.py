@@ -11,7 +11,7 @@ from django.test import Client
 from comptes.models import Facture, QuotientFamilial
 from comptes.services import finances
 from familles.models import TypeDocument
-from inscriptions.models import Inscription
+from inscriptions.models import Inscription, Site
 from portail.models import Demande
 from reservations.models import ParametresReservation
 from tests.conftest import creer_enfant, creer_user
@@ -74,8 +74,11 @@ def test_parent_pages(ecran, live_server, parent, creer_activite):
     ParametresReservation.objects.create(
         activite=cantine, jours_ouverture=[0, 1, 3, 4], places_par_jour=10
     )
-    inscription = inscrire(parent.famille, cantine, allergies="Arachide")
+    inscription = inscrire(parent.famille, cantine, allergies="Arachide", ecole="École Jules Ferry")
     enfant = inscription.enfant
+    # Prices shown (calendar, enrolment) and another school folded under « Autres sites ».
+    tarif(cantine, unite="repas")
+    tarif(creer_activite(nom="Cantine", site=Site.objects.create(nom="École Louise Michel")))
     autre = creer_activite(nom="Accueil du soir")
     Inscription.objects.create(
         enfant=creer_enfant(parent.famille, prenom="Hugo"),
