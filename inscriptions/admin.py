@@ -95,6 +95,7 @@ class ActiviteForm(forms.ModelForm):
             "capacite",
             "preinscription",
             "attestation_automatique",
+            "fiche_sanitaire_exigee",
         ]
 
 
@@ -128,6 +129,7 @@ class ActiviteAdmin(LimiteAuxSites, AuditAdmin):
                     "capacite",
                     "preinscription",
                     "attestation_automatique",
+                    "fiche_sanitaire_exigee",
                 )
             },
         ),
