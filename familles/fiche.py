@@ -9,6 +9,7 @@ simple-history records who changed what.
 import datetime
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from comptes.historique import historiser
@@ -161,3 +162,32 @@ def repondre_autorisations(
             {"autorisations": [a.pk for a in nouvelles]},
         )
     return nouvelles
+
+
+def prefetch_autorisations():
+    """The answers in force of a list of children, in one query, as
+    `autorisations_en_vigueur`."""
+    return Prefetch(
+        "autorisations",
+        queryset=Autorisation.objects.en_vigueur().select_related("type"),
+        to_attr="autorisations_en_vigueur",
+    )
+
+
+def ce_que_l_enfant_peut_faire(enfant: Enfant, types: list[TypeAutorisation]) -> dict:
+    """{"oui": [...], "non": [...], "sans_reponse": [...]} for the day lists. No answer
+    counts as a no: the team needs a written yes. Needs `autorisations_en_vigueur`
+    (prefetch_autorisations)."""
+    reponses = {a.type_id: a for a in enfant.autorisations_en_vigueur}
+    resultat = {"oui": [], "non": [], "sans_reponse": []}
+    for t in types:
+        reponse = reponses.get(t.pk)
+        if reponse is None:
+            resultat["sans_reponse"].append(t.nom)
+        elif not reponse.accordee:
+            resultat["non"].append(t.nom)
+        elif reponse.heure:
+            resultat["oui"].append(f"{t.nom} à partir de {reponse.heure:%H h %M}")
+        else:
+            resultat["oui"].append(t.nom)
+    return resultat
