@@ -191,3 +191,16 @@ def ce_que_l_enfant_peut_faire(enfant: Enfant, types: list[TypeAutorisation]) ->
         else:
             resultat["oui"].append(t.nom)
     return resultat
+
+
+def effacer_dossiers(enfant_ids, autorisations: bool = False) -> None:
+    """RGPD: remove the fiches sanitaires and vaccinations (and, when the child's
+    identity goes too, the autorisations) of these children, with their old values in
+    the audit trail."""
+    enfant_ids = list(enfant_ids)
+    modeles = [FicheSanitaire, Vaccination] + ([Autorisation] if autorisations else [])
+    for modele in modeles:
+        lignes = modele.objects.filter(enfant_id__in=enfant_ids)
+        ids = list(lignes.values_list("pk", flat=True))
+        lignes.delete()
+        modele.history.filter(id__in=ids).delete()
