@@ -47,14 +47,10 @@ def test_the_calendar_refuses_without_a_certified_fiche_and_links_to_it(client_p
 
 
 def test_the_calendar_page_warns_before_any_click(client_parent, exigee):
-    html = client_parent.get(
-        reverse("calendrier", args=[exigee.pk, 2026, 12])
-    ).content.decode()
+    html = client_parent.get(reverse("calendrier", args=[exigee.pk, 2026, 12])).content.decode()
     assert "Cette activité exige la fiche sanitaire de Léa" in html
     _certifier(exigee)
-    html = client_parent.get(
-        reverse("calendrier", args=[exigee.pk, 2026, 12])
-    ).content.decode()
+    html = client_parent.get(reverse("calendrier", args=[exigee.pk, 2026, 12])).content.decode()
     assert "Cette activité exige la fiche sanitaire" not in html
 
 
