@@ -12,6 +12,7 @@ from reservations import services
 from reservations.models import ParametresReservation
 from tests.conftest import creer_user
 from tests.e2e.test_accessibilite import GRAVES, _connecter, _verifier
+from tests.e2e.test_accessibilite import ecran as ecran  # the fixture
 from tests.reservations.conftest import *  # noqa: F403 - horloge, cantine, inscription…
 from tests.reservations.conftest import inscrire
 
