@@ -23,7 +23,7 @@ from familles.models import (
     libelle_saison,
     saison_de,
 )
-from familles.services import FamilleError, _valider
+from familles.services import FamilleError, _valider, _valider_champs
 from portail.models import Demande
 
 CHAMPS_SANTE_ENFANT = ["allergies", "pai", "notes_sante", "medecin_traitant"]
@@ -73,6 +73,7 @@ def certifier_fiche(
         for v in vaccinations_a_enregistrer + vaccinations_a_supprimer
     ):
         raise FamilleError("Cette fiche ne concerne pas cet enfant.")
+    _valider_champs(enfant, ["medecin_traitant"])
     fiche.enfant = enfant
     _valider(fiche, exclude=["enfant"])
     for vaccination in vaccinations_a_enregistrer:

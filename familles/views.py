@@ -113,7 +113,11 @@ def enfant_ajouter(request: HttpRequest) -> HttpResponse:
         except services.FamilleError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"{enfant.prenom} a été ajouté(e) à votre famille.")
+            messages.success(
+                request,
+                f"{enfant.prenom} a été ajouté(e) à votre famille. Complétez sa fiche "
+                "sanitaire et ses autorisations depuis cette page.",
+            )
             return redirect("ma_famille")
     return render(
         request,
