@@ -83,6 +83,14 @@ def certifier_fiche(
         _valider(vaccination, exclude=["enfant"])
     saison = saison_de(timezone.localdate(maintenant))
     with transaction.atomic():
+        # The child's two households may certify at the same moment: one after the
+        # other, the second updating the fiche the first created.
+        Enfant.objects.select_for_update().filter(pk=enfant.pk).first()
+        if fiche.pk is None:
+            fiche.pk = (
+                FicheSanitaire.objects.filter(enfant=enfant).values_list("pk", flat=True).first()
+            )
+            fiche._state.adding = fiche.pk is None
         if champs_enfant:
             enfant.save(update_fields=[*champs_enfant, "modifie_le"])
         for vaccination in vaccinations_a_enregistrer:
@@ -111,7 +119,7 @@ def repondre_autorisations(
 ) -> list[Autorisation]:
     """Record the responsable's answers {type id: (accordée, heure)}. An answer that
     differs from the one in force revokes it and starts a new dated row; an unchanged
-    answer writes nothing. Returns the new rows."""
+    answer writes nothing. Returns the new rows (none: nothing changed)."""
     maintenant = maintenant or timezone.now()
     types = {t.pk: t for t in TypeAutorisation.objects.filter(active=True, pk__in=list(reponses))}
     if set(reponses) - set(types):
@@ -149,7 +157,7 @@ def repondre_autorisations(
                 )
             )
         if not nouvelles:
-            raise FamilleError("Vous n'avez modifié aucune réponse.")
+            return []
         if revoquees:
             anciennes = Autorisation.objects.filter(pk__in=revoquees)
             anciennes.update(revoquee_le=maintenant, revoquee_par=responsable)

@@ -297,7 +297,9 @@ class SanteEnfantForm(forms.ModelForm):
         }
 
 
-class FicheSanitaireForm(forms.ModelForm):
+class FicheSanitaireForm(JetonMixin, forms.ModelForm):
+    """Sent once whatever the clicks: a double submit adds no vaccination twice."""
+
     medecin_telephone = TelephoneField(label="Téléphone du médecin traitant", required=False)
     urgence_telephone = TelephoneField(label="Téléphone en cas d'urgence", required=False)
     certifie = forms.BooleanField(

@@ -226,16 +226,25 @@ def fiche_sanitaire(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         champs = list(sante.changed_data)
         enfant = sante.save(commit=False)
+        a_enregistrer = vaccinations.save(commit=False)
         try:
-            services_fiche.certifier_fiche(
-                request.responsable,
-                enfant,
-                form.save(commit=False),
-                champs,
-                vaccinations.save(commit=False),
-                list(vaccinations.deleted_objects),
-                form.cleaned_data["certifie"],
+            jetons.une_seule_fois(
+                request.user,
+                form.cleaned_data["jeton"],
+                "fiche_sanitaire",
+                lambda: services_fiche.certifier_fiche(
+                    request.responsable,
+                    enfant,
+                    form.save(commit=False),
+                    champs,
+                    a_enregistrer,
+                    list(vaccinations.deleted_objects),
+                    form.cleaned_data["certifie"],
+                ),
             )
+        except jetons.DoubleEnvoi as exc:
+            messages.info(request, exc.message)
+            return redirect("ma_famille")
         except services.FamilleError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -277,11 +286,18 @@ def autorisations(request: HttpRequest, pk: int) -> HttpResponse:
     form = AutorisationsForm(request.POST or None, types=types, en_vigueur=en_vigueur)
     if request.method == "POST" and form.is_valid():
         try:
-            services_fiche.repondre_autorisations(request.responsable, enfant, form.reponses())
+            nouvelles = services_fiche.repondre_autorisations(
+                request.responsable, enfant, form.reponses()
+            )
         except services.FamilleError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"Les autorisations de {enfant.prenom} sont enregistrées.")
+            if nouvelles:
+                messages.success(
+                    request, f"Les autorisations de {enfant.prenom} sont enregistrées."
+                )
+            else:  # the same answers again (a double submit): nothing to write
+                messages.info(request, "Aucune modification n'a été faite.")
             return redirect("ma_famille")
     return render(
         request,

@@ -80,10 +80,10 @@ def test_a_new_answer_revokes_the_previous_one_and_keeps_it(client, parent, copa
 def test_the_same_answers_again_write_nothing(client_parent, parent):
     enfant = creer_enfant(parent.famille)
     client_parent.post(_url(enfant), _donnees(**{"Droit à l'image": "oui"}))
-    response = client_parent.post(_url(enfant), _donnees(**{"Droit à l'image": "oui"}))
-    assert response.status_code == 200
-    assert "Vous n&#x27;avez modifié aucune réponse." in response.content.decode()
+    response = client_parent.post(_url(enfant), _donnees(**{"Droit à l'image": "oui"}), follow=True)
+    assert "Aucune modification n&#x27;a été faite." in response.content.decode()
     assert Autorisation.objects.count() == 1
+    assert Demande.objects.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from comptes.services.jetons import nouveau_jeton
 from familles.models import FicheSanitaire, Rattachement, Vaccination
 from portail.models import Demande
 from tests.conftest import creer_enfant
@@ -38,6 +39,7 @@ def _donnees(vaccinations=(), **extra):
         "fiche-urgence_lien": "Grand-mère",
         "fiche-urgence_telephone": "06 11 22 33 44",
         "fiche-certifie": "on",
+        "fiche-jeton": nouveau_jeton(),
         "vaccinations-TOTAL_FORMS": str(len(vaccinations)),
         "vaccinations-INITIAL_FORMS": "0",
         "vaccinations-MIN_NUM_FORMS": "0",
@@ -165,3 +167,12 @@ def test_the_page_runs_a_constant_number_of_queries(
     with django_assert_num_queries(6):
         response = client_parent.get(_url(enfant))
     assert response.content.decode().count("Vaccination ") >= nb
+
+
+def test_a_double_submit_adds_the_vaccinations_once(client_parent, parent):
+    enfant = creer_enfant(parent.famille)
+    donnees = _donnees([("dtp", "2024-03-01"), ("ror", "2019-05-02")])
+    client_parent.post(_url(enfant), donnees)
+    response = client_parent.post(_url(enfant), donnees, follow=True)
+    assert "Cette demande a déjà été enregistrée." in response.content.decode()
+    assert Vaccination.objects.filter(enfant=enfant).count() == 2
