@@ -29,6 +29,10 @@ def _capturer(page, nom):
 
 
 def test_the_childs_file_pages(ecran, telephone, live_server, parent, creer_activite):
+    # A browser test empties the tables after it: the migration's rows may be gone.
+    sortie, _ = TypeAutorisation.objects.get_or_create(
+        nom="Sortie seul(e)", defaults={"avec_heure": True}
+    )
     cantine = creer_activite(nom="Restauration scolaire", fiche_sanitaire_exigee=True)
     ParametresReservation.objects.create(activite=cantine, jours_ouverture=[0, 1, 3, 4])
     enfant = inscrire(parent.famille, cantine, allergies="Arachide").enfant
@@ -42,7 +46,6 @@ def test_the_childs_file_pages(ecran, telephone, live_server, parent, creer_acti
     ecran.wait_for_selector("#resume-erreurs")
     _capturer(ecran, "fiche-erreurs-1280")
     ecran.goto(live_server.url + pages[1])
-    sortie = TypeAutorisation.objects.get(nom="Sortie seul(e)")
     ecran.locator(f"#id_type_{sortie.pk}_0").check()
     ecran.get_by_role("button", name="Enregistrer mes réponses").click()
     ecran.wait_for_selector("#resume-erreurs")
