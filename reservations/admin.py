@@ -632,7 +632,12 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
                 fin=fin,
                 regimes=regimes,
                 comptages=[
-                    {"site": c.site, "lignes": c.lignes(regimes), "totaux": c.totaux(regimes)}
+                    {
+                        "site": c.site,
+                        "lignes": c.lignes(regimes),
+                        "totaux": c.totaux(regimes),
+                        "total": sum(c.totaux(regimes)),
+                    }
                     for c in comptages
                 ],
                 requete=request.GET.urlencode(),
