@@ -9,13 +9,18 @@ from comptes import services as comptes_services
 from comptes.admin_historique import AuditAdmin
 from familles import services
 from familles.models import (
+    Autorisation,
     Document,
     Enfant,
     Famille,
+    FicheSanitaire,
     PersonneAutorisee,
     Rattachement,
+    RegimeAlimentaire,
     Responsable,
+    TypeAutorisation,
     TypeDocument,
+    Vaccination,
 )
 from familles.validators import normaliser_telephone
 
@@ -301,18 +306,67 @@ class RattachementEnfantInline(admin.TabularInline):
     verbose_name_plural = "foyers de rattachement"
 
 
+class FicheSanitaireInline(admin.StackedInline):
+    model = FicheSanitaire
+    extra = 0
+    can_delete = False
+    readonly_fields = ["saison_confirmee", "confirmee_le", "confirmee_par"]
+    verbose_name_plural = "fiche sanitaire de liaison (complétée et certifiée par la famille)"
+
+
+class VaccinationInline(admin.TabularInline):
+    model = Vaccination
+    extra = 0
+
+
+class AutorisationInline(admin.TabularInline):
+    """Given by the family (dated, revocable): staff read them, the rows are history."""
+
+    model = Autorisation
+    extra = 0
+    can_delete = False
+    fields = ["type", "accordee", "heure", "donnee_par", "donnee_le", "revoquee_le"]
+    readonly_fields = fields
+    verbose_name_plural = "autorisations données par la famille"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("type", "donnee_par")
+
+
 @admin.register(Enfant)
 class EnfantAdmin(AuditAdmin):
     def historiques_lies(self, obj):
         return [
             ("Personnes autorisées", PersonneAutorisee.history.filter(enfant_id=obj.pk)),
             ("Foyers", Rattachement.history.filter(enfant_id=obj.pk)),
+            ("Fiche sanitaire", FicheSanitaire.history.filter(enfant_id=obj.pk)),
+            ("Vaccinations", Vaccination.history.filter(enfant_id=obj.pk)),
+            ("Autorisations", Autorisation.history.filter(enfant_id=obj.pk)),
         ]
 
-    list_display = ["nom", "prenom", "date_naissance", "ecole", "classe", "pai", "allergique"]
-    list_filter = ["classe", "pai", "ecole"]
+    list_display = [
+        "nom",
+        "prenom",
+        "date_naissance",
+        "ecole",
+        "classe",
+        "pai",
+        "allergique",
+        "regime_alimentaire",
+    ]
+    list_filter = ["classe", "pai", "regime_alimentaire", "ecole"]
+    list_select_related = ["regime_alimentaire"]
     search_fields = ["nom", "prenom", "rattachements__famille__nom"]
-    inlines = [RattachementEnfantInline, PersonneAutoriseeInline]
+    inlines = [
+        RattachementEnfantInline,
+        PersonneAutoriseeInline,
+        FicheSanitaireInline,
+        VaccinationInline,
+        AutorisationInline,
+    ]
     date_hierarchy = "date_naissance"
 
     @admin.display(description="allergies", boolean=True)
@@ -436,3 +490,24 @@ class DocumentAdmin(AuditAdmin):
             reverse("admin:portail_demande_change", args=[obj.demande_id]),
             "Accepter ou refuser" if obj.statut == Document.Statut.EN_ATTENTE else "Voir",
         )
+
+
+@admin.register(TypeAutorisation)
+class TypeAutorisationAdmin(AuditAdmin):
+    list_display = ["nom", "avec_heure", "ordre", "active"]
+    list_editable = ["ordre", "active"]
+    list_filter = ["active"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Answers refer to it: retire it ("proposée aux familles") instead.
+        return False
+
+
+@admin.register(RegimeAlimentaire)
+class RegimeAlimentaireAdmin(AuditAdmin):
+    list_display = ["nom", "ordre", "actif"]
+    list_editable = ["ordre", "actif"]
+    list_filter = ["actif"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,7 +7,14 @@ from django.utils import timezone
 
 from comptes.forms import JetonMixin
 from familles import services
-from familles.models import Enfant, PersonneAutorisee, Responsable
+from familles.models import (
+    Enfant,
+    FicheSanitaire,
+    PersonneAutorisee,
+    RegimeAlimentaire,
+    Responsable,
+    Vaccination,
+)
 from familles.validators import normaliser_telephone, valider_code_postal, valider_une_ligne
 
 
@@ -173,21 +180,20 @@ class EnfantForm(forms.ModelForm):
             "date_naissance",
             "ecole",
             "classe",
-            "allergies",
-            "pai",
-            "notes_sante",
-            "medecin_traitant",
+            "regime_alimentaire",
         ]
         widgets = {
             "date_naissance": DateInput(),
             "sexe": forms.RadioSelect,
-            "allergies": forms.Textarea(attrs={"rows": 2}),
-            "notes_sante": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sexe"].choices = Enfant.Sexe.choices  # no "---------" radio
+        regime = self.fields["regime_alimentaire"]
+        regime.queryset = RegimeAlimentaire.objects.filter(actif=True)
+        regime.empty_label = "Standard"
+        regime.help_text = "Le repas préparé pour votre enfant à la cantine et à l'accueil."
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -213,7 +219,7 @@ class EnfantForm(forms.ModelForm):
                     css_class="row",
                 ),
             ),
-            Fieldset("Santé", "allergies", "pai", "notes_sante", "medecin_traitant"),
+            Fieldset("Restauration", "regime_alimentaire"),
         )
 
     def clean_date_naissance(self):
@@ -286,3 +292,166 @@ class DocumentForm(JetonMixin, forms.Form):
         except documents.DocumentError as exc:
             raise forms.ValidationError(exc.message) from None
         return fichier
+
+
+# --- the child's file (issue 11) -------------------------------------------------------
+
+
+class SanteEnfantForm(forms.ModelForm):
+    """The health fields kept on Enfant, edited from the fiche sanitaire page."""
+
+    class Meta:
+        model = Enfant
+        fields = ["allergies", "pai", "notes_sante", "medecin_traitant"]
+        labels = {
+            "allergies": "Cause des allergies et conduite à tenir",
+            "notes_sante": "Difficultés de santé",
+        }
+        help_texts = {
+            "allergies": "Par exemple : arachide, éviction stricte, stylo d'adrénaline dans "
+            "le sac.",
+            "notes_sante": "Maladie, accident, opération, handicap… et les précautions à prendre.",
+            "pai": "Cochez si un projet d'accueil individualisé a été signé ; remettez-en "
+            "une copie au service.",
+        }
+        widgets = {
+            "allergies": forms.Textarea(attrs={"rows": 2}),
+            "notes_sante": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class FicheSanitaireForm(JetonMixin, forms.ModelForm):
+    """Sent once whatever the clicks: a double submit adds no vaccination twice."""
+
+    medecin_telephone = TelephoneField(label="Téléphone du médecin traitant", required=False)
+    urgence_telephone = TelephoneField(label="Téléphone en cas d'urgence", required=False)
+    certifie = forms.BooleanField(
+        label="Je certifie exactes les informations de cette fiche et je m'engage à "
+        "signaler au service tout changement.",
+        required=False,
+    )
+
+    class Meta:
+        model = FicheSanitaire
+        fields = [
+            "contre_indication_vaccinale",
+            "allergie_alimentaire",
+            "allergie_medicamenteuse",
+            "allergie_autre",
+            "traitement",
+            "recommandations",
+            "medecin_telephone",
+            "urgence_nom",
+            "urgence_lien",
+            "urgence_telephone",
+        ]
+        widgets = {
+            "traitement": forms.Textarea(attrs={"rows": 2}),
+            "recommandations": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("certifie"):
+            self.add_error(
+                "certifie",
+                "Cochez cette case : la fiche n'est enregistrée qu'une fois certifiée.",
+            )
+        return cleaned
+
+
+class VaccinationForm(forms.ModelForm):
+    """An optional row: empty is fine, but a row begun needs its vaccine and date."""
+
+    class Meta:
+        model = Vaccination
+        fields = ["vaccin", "precision", "date"]
+        widgets = {"date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vaccin"].required = False
+        self.fields["date"].required = False
+        self.fields["precision"].help_text = "Pour « Autre vaccin » : lequel."
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("DELETE"):
+            return cleaned
+        for name in ("vaccin", "date"):
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, "Ce champ est obligatoire pour une vaccination.")
+        date = cleaned.get("date")
+        if date and date > timezone.localdate():
+            self.add_error("date", "La date de vaccination ne peut pas être dans le futur.")
+        if (
+            cleaned.get("vaccin") == Vaccination.Vaccin.AUTRE
+            and not cleaned.get("precision")
+            and "precision" not in self.errors
+        ):
+            self.add_error("precision", "Précisez le vaccin.")
+        return cleaned
+
+
+VaccinationsFormSet = forms.inlineformset_factory(
+    Enfant,
+    Vaccination,
+    form=VaccinationForm,
+    extra=2,
+    max_num=20,
+    validate_max=True,
+    can_delete=True,
+)
+
+
+class AutorisationsForm(forms.Form):
+    """One yes/no question per type the town offers, and the hour where it asks one."""
+
+    CHOIX = [("oui", "Oui"), ("non", "Non")]
+
+    def __init__(self, *args, types, en_vigueur, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.types = list(types)
+        self.lignes = []
+        for t in self.types:
+            actuelle = en_vigueur.get(t.pk)
+            nom = f"type_{t.pk}"
+            self.fields[nom] = forms.ChoiceField(
+                label=t.nom,
+                choices=self.CHOIX,
+                widget=forms.RadioSelect,
+                required=False,
+                help_text=t.description,
+                initial=None if actuelle is None else ("oui" if actuelle.accordee else "non"),
+            )
+            ligne = {"type": t, "actuelle": actuelle, "champ": self[nom], "heure": None}
+            if t.avec_heure:
+                self.fields[f"heure_{t.pk}"] = forms.TimeField(
+                    label=f"{t.nom} : à partir de",
+                    required=False,
+                    widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                    initial=actuelle.heure if actuelle else None,
+                )
+                ligne["heure"] = self[f"heure_{t.pk}"]
+            self.lignes.append(ligne)
+
+    def clean(self):
+        cleaned = super().clean()
+        for t in self.types:
+            reponse = cleaned.get(f"type_{t.pk}")
+            heure = cleaned.get(f"heure_{t.pk}")
+            manque = t.avec_heure and reponse == "oui" and heure is None
+            if manque and f"heure_{t.pk}" not in self.errors:
+                self.add_error(f"heure_{t.pk}", "Indiquez à partir de quelle heure.")
+        return cleaned
+
+    def reponses(self) -> dict:
+        """{type id: (accordée, heure)} for the questions answered."""
+        reponses = {}
+        for t in self.types:
+            reponse = self.cleaned_data.get(f"type_{t.pk}")
+            if reponse:
+                accordee = reponse == "oui"
+                heure = self.cleaned_data.get(f"heure_{t.pk}") if accordee else None
+                reponses[t.pk] = (accordee, heure)
+        return reponses

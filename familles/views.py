@@ -8,15 +8,30 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from comptes.services import jetons
+from familles import fiche as services_fiche
 from familles import services
 from familles.decorators import responsable_required
 from familles.forms import (
+    AutorisationsForm,
     CoordonneesForm,
     EnfantAjoutForm,
     EnfantForm,
+    FicheSanitaireForm,
     PersonnesAutoriseesFormSet,
+    SanteEnfantForm,
+    VaccinationsFormSet,
 )
-from familles.models import Enfant, PersonneAutorisee, Responsable
+from familles.models import (
+    Autorisation,
+    Enfant,
+    FicheSanitaire,
+    PersonneAutorisee,
+    Responsable,
+    TypeAutorisation,
+    Vaccination,
+    libelle_saison,
+    saison_de,
+)
 
 
 def _get_enfant_for_user(request: HttpRequest, pk: int) -> Enfant:
@@ -35,12 +50,20 @@ def _inscriptions_queryset():
 def ma_famille(request: HttpRequest) -> HttpResponse:
     famille = request.responsable.famille
     enfants = list(
-        Enfant.objects.for_famille(famille).prefetch_related(
+        Enfant.objects.for_famille(famille)
+        .select_related("regime_alimentaire", "fiche_sanitaire__confirmee_par")
+        .prefetch_related(
             Prefetch("personnes_autorisees", queryset=PersonneAutorisee.objects.order_by("pk")),
             Prefetch("inscriptions", queryset=_inscriptions_queryset()),
+            Prefetch(
+                "autorisations",
+                queryset=Autorisation.objects.en_vigueur().select_related("type"),
+                to_attr="autorisations_en_vigueur",
+            ),
         )
     )
     aujourd_hui = timezone.localdate()
+    saison = saison_de(aujourd_hui)
     for enfant in enfants:
         # Pending and current enrolments made by this household.
         enfant.inscriptions_en_cours = [
@@ -48,11 +71,19 @@ def ma_famille(request: HttpRequest) -> HttpResponse:
             for i in enfant.inscriptions.all()
             if i.famille_id == famille.pk and i.statut != "refusee" and i.date_fin >= aujourd_hui
         ]
+        fiche = getattr(enfant, "fiche_sanitaire", None)
+        enfant.fiche = fiche
+        enfant.fiche_a_jour = fiche is not None and fiche.saison_confirmee == saison
     responsables = Responsable.objects.filter(famille=famille).select_related("user")
     return render(
         request,
         "familles/ma_famille.html",
-        {"famille": famille, "enfants": enfants, "responsables": responsables},
+        {
+            "famille": famille,
+            "enfants": enfants,
+            "responsables": responsables,
+            "saison": libelle_saison(saison),
+        },
     )
 
 
@@ -82,7 +113,11 @@ def enfant_ajouter(request: HttpRequest) -> HttpResponse:
         except services.FamilleError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"{enfant.prenom} a été ajouté(e) à votre famille.")
+            messages.success(
+                request,
+                f"{enfant.prenom} a été ajouté(e) à votre famille. Complétez sa fiche "
+                "sanitaire et ses autorisations depuis cette page.",
+            )
             return redirect("ma_famille")
     return render(
         request,
@@ -166,4 +201,106 @@ def mes_coordonnees(request: HttpRequest) -> HttpResponse:
             "en_attente": en_attente,
             "changements": changements,
         },
+    )
+
+
+@responsable_required
+@require_http_methods(["GET", "POST"])
+def fiche_sanitaire(request: HttpRequest, pk: int) -> HttpResponse:
+    """The fiche sanitaire de liaison: read, completed and certified for the season."""
+    enfant = _get_enfant_for_user(request, pk)
+    fiche = FicheSanitaire.objects.select_related("confirmee_par").filter(
+        enfant=enfant
+    ).first() or FicheSanitaire(enfant=enfant)
+    donnees = request.POST or None
+    sante = SanteEnfantForm(donnees, instance=enfant, prefix="sante")
+    form = FicheSanitaireForm(donnees, instance=fiche, prefix="fiche")
+    vaccinations = VaccinationsFormSet(
+        donnees,
+        instance=enfant,
+        prefix="vaccinations",
+        queryset=Vaccination.objects.order_by("vaccin", "date", "pk"),
+    )
+    if request.method == "POST" and all(
+        [sante.is_valid(), form.is_valid(), vaccinations.is_valid()]
+    ):
+        champs = list(sante.changed_data)
+        enfant = sante.save(commit=False)
+        a_enregistrer = vaccinations.save(commit=False)
+        try:
+            jetons.une_seule_fois(
+                request.user,
+                form.cleaned_data["jeton"],
+                "fiche_sanitaire",
+                lambda: services_fiche.certifier_fiche(
+                    request.responsable,
+                    enfant,
+                    form.save(commit=False),
+                    champs,
+                    a_enregistrer,
+                    list(vaccinations.deleted_objects),
+                    form.cleaned_data["certifie"],
+                ),
+            )
+        except jetons.DoubleEnvoi as exc:
+            messages.info(request, exc.message)
+            return redirect("ma_famille")
+        except services.FamilleError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"La fiche sanitaire de {enfant.prenom} est certifiée pour la saison "
+                f"{libelle_saison(saison_de(timezone.localdate()))}.",
+            )
+            return redirect("ma_famille")
+    saison = saison_de(timezone.localdate())
+    return render(
+        request,
+        "familles/fiche_sanitaire.html",
+        {
+            "enfant": enfant,
+            "fiche": fiche,
+            "sante": sante,
+            "form": form,
+            "vaccinations": vaccinations,
+            "saison": libelle_saison(saison),
+            "a_jour": fiche.saison_confirmee == saison,
+            "saison_confirmee": libelle_saison(fiche.saison_confirmee)
+            if fiche.saison_confirmee
+            else None,
+        },
+    )
+
+
+@responsable_required
+@require_http_methods(["GET", "POST"])
+def autorisations(request: HttpRequest, pk: int) -> HttpResponse:
+    """The parents' answers for the child (droit à l'image, sortie seul(e)…), dated."""
+    enfant = _get_enfant_for_user(request, pk)
+    types = list(TypeAutorisation.objects.filter(active=True))
+    historique = list(
+        Autorisation.objects.filter(enfant=enfant).select_related("type", "donnee_par")
+    )
+    en_vigueur = {a.type_id: a for a in historique if a.revoquee_le is None}
+    form = AutorisationsForm(request.POST or None, types=types, en_vigueur=en_vigueur)
+    if request.method == "POST" and form.is_valid():
+        try:
+            nouvelles = services_fiche.repondre_autorisations(
+                request.responsable, enfant, form.reponses()
+            )
+        except services.FamilleError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if nouvelles:
+                messages.success(
+                    request, f"Les autorisations de {enfant.prenom} sont enregistrées."
+                )
+            else:  # the same answers again (a double submit): nothing to write
+                messages.info(request, "Aucune modification n'a été faite.")
+            return redirect("ma_famille")
+    return render(
+        request,
+        "familles/autorisations.html",
+        {"enfant": enfant, "form": form, "historique": historique},
     )

@@ -106,6 +106,7 @@ class ActiviteForm(forms.ModelForm):
             "capacite",
             "preinscription",
             "attestation_automatique",
+            "fiche_sanitaire_exigee",
         ]
 
 
@@ -140,6 +141,7 @@ class ActiviteAdmin(LimiteAuxSites, AuditAdmin):
                     "capacite",
                     "preinscription",
                     "attestation_automatique",
+                    "fiche_sanitaire_exigee",
                 )
             },
         ),

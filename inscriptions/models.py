@@ -135,6 +135,12 @@ class Activite(models.Model):
         default=False,
         help_text="Petite enfance : la demande est une préinscription (statut « ! »).",
     )
+    fiche_sanitaire_exigee = models.BooleanField(
+        "fiche sanitaire confirmée exigée",
+        default=False,
+        help_text="Les réservations sont refusées tant que la famille n'a pas certifié "
+        "la fiche sanitaire de l'enfant pour la saison.",
+    )
     attestation_automatique = models.BooleanField(
         "attestation délivrée sans validation",
         default=False,

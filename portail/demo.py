@@ -285,6 +285,7 @@ def creer_catalogue() -> Periode:
             validation=Activite.Validation.MANUELLE,
             capacite=80,
             description="Journée ou demi-journée, de 3 à 11 ans.",
+            fiche_sanitaire_exigee=True,
         ),
         Activite(
             nom="Accueil de loisirs des vacances",
@@ -298,6 +299,7 @@ def creer_catalogue() -> Periode:
             validation=Activite.Validation.MANUELLE,
             capacite=100,
             description="Petites et grandes vacances, de 3 à 11 ans.",
+            fiche_sanitaire_exigee=True,
         ),
         Activite(
             nom="Multi-accueil",
@@ -690,6 +692,7 @@ def creer_comptes_connus() -> list[str]:
         _documents_demo(p1, lea, periode)
         _absence_demo(p1, lea)
         _messages_demo(p1)
+        _dossier_demo(p1, lea, hugo)
         crees.append("parent1@example.org")
     if not User.objects.filter(email="parent2@example.org").exists():
         coord = {**_coordonnees(random.Random(2), "Benali", False), "prenom": "Karim"}
@@ -864,6 +867,7 @@ def _generer_lot(indices: range, seed: int, mot_de_passe: str, rentree: int) -> 
         enfants_par_famille.append(
             [_enfant(rng, nom, rentree) for _ in range(rng.choice([1, 1, 2, 2, 2, 3, 3, 4]))]
         )
+    _regimes_generes([e for lot in enfants_par_famille for e in lot], seed + indices.start)
     Famille.objects.bulk_create(familles)
     users = User.objects.bulk_create(
         [
@@ -1025,4 +1029,65 @@ def _messages_demo(parent: Responsable) -> None:
         texte="Les inscriptions à l'accueil de loisirs des vacances d'hiver sont ouvertes "
         "jusqu'au 31 janvier, dans « Mes inscriptions et réservations ».",
         debut=timezone.localdate() - datetime.timedelta(days=1),
+    )
+
+
+# --- the child's file (issue 11): fiche sanitaire, autorisations, régimes ---------------
+
+
+def _regimes_generes(enfants: list[Enfant], seed: int) -> None:
+    """A PAI child gets the packed lunch, one in seven another diet (own random stream:
+    the rest of the generated town stays the same)."""
+    from familles.models import RegimeAlimentaire
+
+    regimes = {r.nom: r.pk for r in RegimeAlimentaire.objects.all()}
+    autres = [pk for nom, pk in regimes.items() if nom != "Panier repas (PAI)"]
+    rng = random.Random(seed + 1)
+    for enfant in enfants:
+        if enfant.pai:
+            enfant.regime_alimentaire_id = regimes.get("Panier repas (PAI)")
+        elif autres and rng.random() < 0.15:
+            enfant.regime_alimentaire_id = rng.choice(autres)
+
+
+def _dossier_demo(parent: Responsable, lea: Enfant, hugo: Enfant) -> None:
+    """Léa: PAI (peanut allergy), packed lunch, fiche certified, answers given. Hugo:
+    no pork, his fiche still to certify (the Wednesday club asks for it)."""
+    from familles import fiche
+    from familles.models import FicheSanitaire, RegimeAlimentaire, TypeAutorisation, Vaccination
+
+    regimes = {r.nom: r for r in RegimeAlimentaire.objects.all()}
+    lea.regime_alimentaire = regimes.get("Panier repas (PAI)")
+    lea.medecin_traitant = "Dr Anne Morel"
+    lea.save(update_fields=["regime_alimentaire", "medecin_traitant"])
+    hugo.regime_alimentaire = regimes.get("Sans porc")
+    hugo.save(update_fields=["regime_alimentaire"])
+    naissance = lea.date_naissance
+    fiche.certifier_fiche(
+        parent,
+        lea,
+        FicheSanitaire(
+            allergie_alimentaire=True,
+            traitement="Stylo d'adrénaline (Anapen 0,15 mg) en cas de réaction : voir le PAI.",
+            medecin_telephone="02 48 70 11 22",
+            urgence_nom="Monique Lemaire",
+            urgence_lien="Grand-mère",
+            urgence_telephone="06 11 22 33 44",
+        ),
+        [],
+        [
+            Vaccination(vaccin="dtp", date=naissance.replace(year=naissance.year + 6)),
+            Vaccination(vaccin="ror", date=naissance.replace(year=naissance.year + 1)),
+        ],
+        [],
+        certifie=True,
+    )
+    types = {t.nom: t.pk for t in TypeAutorisation.objects.filter(active=True)}
+    reponses = {
+        "Droit à l'image": (False, None),
+        "Soins et hospitalisation d'urgence": (True, None),
+        "Transport (car, bus)": (True, None),
+    }
+    fiche.repondre_autorisations(
+        parent, lea, {types[nom]: r for nom, r in reponses.items() if nom in types}
     )

@@ -38,13 +38,17 @@ from comptes.models import (
     TransactionEnLigne,
 )
 from comptes.services import finances
+from familles.fiche import effacer_dossiers
 from familles.models import (
+    Autorisation,
     Document,
     Enfant,
     Famille,
+    FicheSanitaire,
     PersonneAutorisee,
     Rattachement,
     Responsable,
+    Vaccination,
 )
 from inscriptions.models import Activite, Attestation, Inscription
 from portail import messagerie
@@ -170,6 +174,9 @@ def donnees_du_foyer(famille: Famille, lisible: bool = False) -> dict:
             "Personnes autorisées à récupérer les enfants",
             PersonneAutorisee.objects.filter(enfant__in=enfants),
         ),
+        _section("Fiches sanitaires", FicheSanitaire.objects.filter(enfant__in=enfants)),
+        _section("Vaccinations", Vaccination.objects.filter(enfant__in=enfants)),
+        _section("Autorisations", Autorisation.objects.filter(enfant__in=enfants)),
         _section("Inscriptions", Inscription.objects.filter(famille=famille)),
         _section(
             "Réservations et présences",
@@ -361,6 +368,7 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
         personnes.delete()
         # After the delete: its own history rows hold the names and phones too.
         _purger_historique(PersonneAutorisee, ids_personnes)
+        effacer_dossiers([e.pk for e in seuls], autorisations=True)
         _purger_historique(Enfant, [e.pk for e in seuls])
         for numero, enfant in enumerate(seuls, start=1):
             _anonymiser(
@@ -371,6 +379,7 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
                     # The year is kept: prices and the tax certificate depend on the age.
                     "date_naissance": enfant.date_naissance.replace(month=1, day=1),
                     "ecole": "",
+                    "regime_alimentaire": None,
                     **SANTE_EFFACEE,
                 },
             )
@@ -620,7 +629,14 @@ def purger(simulation: bool = False) -> dict[str, int]:
         sante = (
             Enfant.objects.annotate(fin=Max("inscriptions__date_fin"))
             .filter(Q(fin__lt=limite_sante) | Q(fin__isnull=True, cree_le__lt=limite_sante))
-            .filter(Q(pai=True) | ~Q(allergies="") | ~Q(notes_sante="") | ~Q(medecin_traitant=""))
+            .filter(
+                Q(pai=True)
+                | ~Q(allergies="")
+                | ~Q(notes_sante="")
+                | ~Q(medecin_traitant="")
+                | Exists(FicheSanitaire.objects.filter(enfant=OuterRef("pk")))
+                | Exists(Vaccination.objects.filter(enfant=OuterRef("pk")))
+            )
         )
         enfants_sante = list(sante.values_list("pk", flat=True))
         compte["fiches_sante"] = len(enfants_sante)
@@ -670,6 +686,7 @@ def purger(simulation: bool = False) -> dict[str, int]:
         _effacer_certificats(certificats, ECHUE)
         Enfant.objects.filter(pk__in=enfants_sante).update(**SANTE_EFFACEE)
         historiser(Enfant.objects.filter(pk__in=enfants_sante), raison=ECHUE)
+        effacer_dossiers(enfants_sante)
         # Old values of health fields must not outlive the fields in the audit trail.
         Enfant.history.filter(id__in=enfants_sante).exclude(history_change_reason=ECHUE).update(
             **SANTE_EFFACEE

@@ -61,6 +61,11 @@ ROLES: dict[str, list[Regle]] = {
     DIRECTION_SITE: [
         ("familles", "enfant", LIRE),
         ("familles", "personneautorisee", LIRE),
+        ("familles", "fichesanitaire", LIRE),
+        ("familles", "vaccination", LIRE),
+        ("familles", "autorisation", LIRE),
+        ("familles", "typeautorisation", LIRE),
+        ("familles", "regimealimentaire", LIRE),
         ("inscriptions", "site", LIRE),
         ("inscriptions", "activite", LIRE),
         ("inscriptions", "inscription", LIRE),
@@ -81,6 +86,8 @@ ROLES: dict[str, list[Regle]] = {
         ("reservations", "fermeture", TOUT),
         ("reservations", "journee", TOUT),
         ("reservations", "tirage", TOUT),
+        ("familles", "typeautorisation", TOUT),
+        ("familles", "regimealimentaire", TOUT),
     ],
 }
 # Accounts' rights stay out of the service's role: it must not grant itself more.

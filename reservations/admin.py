@@ -16,10 +16,12 @@ from django.utils.html import format_html
 
 from comptes.admin_historique import AuditAdmin
 from comptes.errors import DomainError
+from familles.fiche import ce_que_l_enfant_peut_faire, prefetch_autorisations
 from familles.forms import DateInput
+from familles.models import TypeAutorisation
 from inscriptions import admin as inscriptions_admin
 from inscriptions.models import Activite, Inscription, Periode, Site
-from reservations import admin_journee, lecture, services
+from reservations import admin_journee, lecture, repas, services
 from reservations.admin_tirage import TirageInline
 from reservations.calendrier import Calendrier, jours_entre
 from reservations.models import (
@@ -362,10 +364,15 @@ def _lignes_csv(reservations) -> list[list[str]]:
             "Allergies",
             "PAI",
             "Autres informations de santé",
+            "Régime alimentaire",
+            "Autorisé(e)",
+            "Non autorisé(e) ou sans réponse",
         ]
     ]
+    types = list(TypeAutorisation.objects.filter(active=True))
     for r in reservations:
         e = r.enfant
+        permis = ce_que_l_enfant_peut_faire(e, types)
         lignes.append(
             [
                 _cellule(v)
@@ -380,10 +387,19 @@ def _lignes_csv(reservations) -> list[list[str]]:
                     e.allergies,
                     "oui" if e.pai else "non",
                     e.notes_sante,
+                    e.regime_alimentaire or "Standard",
+                    ", ".join(permis["oui"]),
+                    ", ".join(permis["non"] + permis["sans_reponse"]),
                 )
             ]
         )
     return lignes
+
+
+def _prefetch_autorisations_des_enfants():
+    prefetch = prefetch_autorisations()
+    prefetch.add_prefix("enfant")
+    return prefetch
 
 
 @admin.action(description="Exporter en CSV (tableur)")
@@ -392,9 +408,10 @@ def exporter_csv(modeladmin, request, queryset):
     writer = csv.writer(sortie, delimiter=";")
     writer.writerows(
         _lignes_csv(
-            queryset.select_related("enfant", "activite__site").order_by(
-                "date", "enfant__nom", "enfant__prenom"
-            )
+            queryset.select_related("enfant__regime_alimentaire", "activite__site")
+            .prefetch_related(None)
+            .prefetch_related(_prefetch_autorisations_des_enfants())
+            .order_by("date", "enfant__nom", "enfant__prenom")
         )
     )
     response = HttpResponse("\ufeff" + sortie.getvalue(), content_type="text/csv; charset=utf-8")
@@ -433,6 +450,28 @@ class OccupationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["activite"].queryset = _activites_visibles(user)
+
+
+class ComptageRepasForm(forms.Form):
+    site = forms.ModelChoiceField(
+        label="Site", queryset=Site.objects.none(), required=False, empty_label="Tous mes sites"
+    )
+    debut = forms.DateField(label="À partir du", widget=DateInput())
+    jours = forms.IntegerField(
+        label="Nombre de jours",
+        min_value=1,
+        max_value=repas.JOURS_MAX,
+        error_messages={
+            "min_value": "Indiquez au moins un jour.",
+            "max_value": f"Au plus {repas.JOURS_MAX} jours à la fois.",
+        },
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        sites = Site.visibles_par(user)
+        self.sites = sites
+        self.fields["site"].queryset = Site.objects.all() if sites is None else sites
 
 
 @admin.register(Reservation)
@@ -518,6 +557,7 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
                 vue(lambda request: admin_journee.pointage(self, request)),
                 name="reservations_pointage",
             ),
+            path("repas/", vue(self.comptage_repas), name="reservations_comptage_repas"),
             *super().get_urls(),
         ]
 
@@ -553,9 +593,14 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
             presents = (
                 Reservation.objects.filter(activite=activite, date=jour)
                 .filter(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)
-                .select_related("enfant", "activite__site", "absence")
+                .select_related("enfant__regime_alimentaire", "activite__site", "absence")
+                .prefetch_related(_prefetch_autorisations_des_enfants())
                 .order_by("enfant__nom", "enfant__prenom")
             )
+            # What each child may and may not do (droit à l'image, sortie seul(e)…).
+            types = list(TypeAutorisation.objects.filter(active=True))
+            for r in presents:
+                r.permis = ce_que_l_enfant_peut_faire(r.enfant, types)
             attente = (
                 Reservation.objects.filter(activite=activite, date=jour, etat=Etat.ATTENTE)
                 .select_related("enfant")
@@ -586,6 +631,73 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
                     filename=f"liste-{activite.pk}-{jour.isoformat()}.pdf",
                 )
         return TemplateResponse(request, "admin/reservations/liste_du_jour.html", contexte)
+
+    # The kitchen's count: meals per site, day and diet (a week ahead for ordering).
+    def comptage_repas(self, request):
+        if not self.has_view_permission(request):
+            return redirect("admin:index")
+        aujourd_hui = timezone.localdate()
+        donnees = request.GET if "debut" in request.GET else None
+        form = ComptageRepasForm(
+            donnees,
+            initial={"debut": aujourd_hui + datetime.timedelta(days=1), "jours": 7},
+            user=request.user,
+        )
+        contexte = {
+            **self.admin_site.each_context(request),
+            "title": "Repas par site, jour et régime",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        if form.is_bound and form.is_valid():
+            d = form.cleaned_data
+            debut, fin = d["debut"], d["debut"] + datetime.timedelta(days=d["jours"] - 1)
+            sites = [d["site"]] if d["site"] else form.sites
+            regimes, comptages = repas.compter_les_repas(debut, fin, sites)
+            contexte.update(
+                debut=debut,
+                fin=fin,
+                regimes=regimes,
+                comptages=[
+                    {
+                        "site": c.site,
+                        "lignes": c.lignes(regimes),
+                        "totaux": c.totaux(regimes),
+                        "total": sum(c.totaux(regimes)),
+                    }
+                    for c in comptages
+                ],
+                requete=request.GET.urlencode(),
+            )
+            format_ = request.GET.get("format")
+            if format_ == "csv":
+                sortie = io.StringIO()
+                writer = csv.writer(sortie, delimiter=";")
+                writer.writerow(["Site", "Date", *regimes, "Total"])
+                for c in contexte["comptages"]:
+                    for ligne in c["lignes"]:
+                        writer.writerow(
+                            [_cellule(c["site"]), ligne["date"].isoformat()]
+                            + ligne["valeurs"]
+                            + [ligne["total"]]
+                        )
+                response = HttpResponse(
+                    "\ufeff" + sortie.getvalue(), content_type="text/csv; charset=utf-8"
+                )
+                response["Content-Disposition"] = (
+                    f'attachment; filename="repas-{debut.isoformat()}.csv"'
+                )
+                return response
+            if format_ == "pdf":
+                from weasyprint import HTML
+
+                html = render_to_string("pdf/comptage_repas.html", contexte, request=request)
+                return FileResponse(
+                    io.BytesIO(HTML(string=html).write_pdf()),
+                    content_type="application/pdf",
+                    filename=f"repas-{debut.isoformat()}.pdf",
+                )
+        return TemplateResponse(request, "admin/reservations/comptage_repas.html", contexte)
 
     # Month occupancy: booked / places per day and waiting list length, with bars.
     def occupation(self, request):
@@ -655,6 +767,7 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
             ),
             "lien_liste_du_jour": reverse("admin:reservations_liste_du_jour"),
             "lien_occupation": reverse("admin:reservations_occupation"),
+            "lien_comptage_repas": reverse("admin:reservations_comptage_repas"),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)

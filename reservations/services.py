@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from comptes.errors import DomainError
 from comptes.historique import creer_en_masse, historiser
-from familles.models import Responsable
+from familles.fiche import fiche_confirmee
+from familles.models import Responsable, libelle_saison, saison_de
 from inscriptions.models import Inscription
 from portail.models import Demande
 from reservations import emails, tirage
@@ -27,6 +28,27 @@ Etat = Reservation.Etat
 
 class ReservationError(DomainError):
     pass
+
+
+class FicheSanitaireACertifier(ReservationError):
+    """The activity requires the child's fiche sanitaire certified for the season: the
+    pages add a link to it."""
+
+    def __init__(self, enfant, saison: int):
+        super().__init__(
+            f"La fiche sanitaire de {enfant.prenom} doit être certifiée pour la saison "
+            f"{libelle_saison(saison)} avant de réserver cette activité."
+        )
+        self.enfant = enfant
+
+
+def verifier_fiche_sanitaire(inscription: Inscription, maintenant: datetime.datetime) -> None:
+    """No query unless the activity requires the fiche; then one EXISTS."""
+    if not inscription.activite.fiche_sanitaire_exigee:
+        return
+    aujourd_hui = timezone.localdate(maintenant)
+    if not fiche_confirmee(inscription.enfant_id, aujourd_hui):
+        raise FicheSanitaireACertifier(inscription.enfant, saison_de(aujourd_hui))
 
 
 def _jj_mm(jour: datetime.date) -> str:
@@ -481,6 +503,9 @@ def _modifier(
     inscription = (
         _inscription_validee(inscription) if a_reserver else _inscription_chargee(inscription)
     )
+    if a_reserver and not par_le_service:
+        # Staff booking for a family may hold the paper fiche: the rule is the parents'.
+        verifier_fiche_sanitaire(inscription, maintenant)
     # Days outside the enrolment are refused before anything is loaded or locked.
     dans_inscription = []
     for jour in sorted(set(a_reserver) | set(a_annuler)):
@@ -850,6 +875,7 @@ def apercu_semaine_type(
     maintenant = maintenant or timezone.now()
     inscription = _inscription_validee(inscription)
     _verifier_semaine_type(inscription, jours, debut, fin)
+    verifier_fiche_sanitaire(inscription, maintenant)
     dates = dates_semaine_type(jours, frequence, debut, fin)
     if not dates:
         return []

@@ -8,11 +8,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
 from comptes import fichiers
 from comptes.services import jetons, tarifs
 from familles.decorators import responsable_required
+from familles.fiche import fiche_confirmee
 from inscriptions.models import Inscription
 from reservations import absences, ical, lecture, services, tirage
 from reservations.forms import AbsenceForm, CertificatForm, SemaineTypeForm
@@ -32,6 +34,17 @@ def _mois_initial(inscription: Inscription) -> tuple[int, int]:
     jour = max(timezone.localdate(), inscription.date_debut)
     jour = min(jour, inscription.date_fin)
     return jour.year, jour.month
+
+
+def _message_fiche(request: HttpRequest, exc: services.FicheSanitaireACertifier) -> None:
+    messages.warning(
+        request,
+        format_html(
+            '{} <a href="{}">Compléter et certifier la fiche sanitaire</a>.',
+            exc.message,
+            reverse("fiche_sanitaire", args=[exc.enfant.pk]),
+        ),
+    )
 
 
 def _cout(inscription: Inscription, reserves, annules=()) -> str:
@@ -95,6 +108,10 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
     # Opening by lottery: no query unless the activity uses it.
     tirages = tirage.tirages_actifs(cal.parametres, debut, fin)
     tirage.annoter(tirages, semaines, timezone.now())
+    # Only for an activity that requires it: one EXISTS, no query otherwise.
+    fiche_a_certifier = inscription.activite.fiche_sanitaire_exigee and not fiche_confirmee(
+        inscription.enfant_id
+    )
     precedent = lecture.mois_suivant(annee, mois, -1)
     suivant = lecture.mois_suivant(annee, mois, 1)
     return render(
@@ -113,6 +130,7 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
             "precedent": precedent if debut > inscription.date_debut else None,
             "suivant": suivant if fin < inscription.date_fin else None,
             "autres": autres,
+            "fiche_a_certifier": fiche_a_certifier,
             "jours_semaine": [
                 "lundi",
                 "mardi",
@@ -167,6 +185,8 @@ def _enregistrer_calendrier(request, inscription, annee, mois) -> HttpResponse:
         bilan = services.modifier(
             inscription, a_reserver, a_annuler, par=request.user, demandeur=request.responsable
         )
+    except services.FicheSanitaireACertifier as exc:
+        _message_fiche(request, exc)
     except services.ReservationError as exc:
         messages.info(request, exc.message)
     else:
@@ -222,6 +242,8 @@ def semaine_type(request: HttpRequest, pk: int) -> HttpResponse:
             apercu = services.apercu_semaine_type(
                 inscription, d["jours"], d["frequence"], d["debut"], d["fin"]
             )
+        except services.FicheSanitaireACertifier as exc:
+            _message_fiche(request, exc)
         except services.ReservationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(

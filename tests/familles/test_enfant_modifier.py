@@ -3,7 +3,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
-from familles.models import Enfant
+from familles.models import Enfant, RegimeAlimentaire
 from portail.models import Demande
 from tests.conftest import creer_enfant
 
@@ -44,15 +44,16 @@ def test_it_checks_ownership(client, parent, etranger):
 
 def test_it_updates_the_child_and_records_it(client_parent, parent):
     enfant = creer_enfant(parent.famille)
+    sans_porc = RegimeAlimentaire.objects.get(nom="Sans porc")
     response = client_parent.post(
-        _url(enfant), _donnees(enfant, allergies="Lait de vache", pai="on")
+        _url(enfant), _donnees(enfant, ecole="École du Centre", regime_alimentaire=sans_porc.pk)
     )
     assert response.status_code == 302
     enfant.refresh_from_db()
-    assert enfant.allergies == "Lait de vache"
-    assert enfant.pai is True
+    assert enfant.ecole == "École du Centre"
+    assert enfant.regime_alimentaire == sans_porc
     demande = Demande.objects.get(type=Demande.Type.ENFANT_MODIFICATION)
-    assert "allergies" in demande.objet
+    assert "régime alimentaire" in demande.objet
     assert demande.demandeur == parent
 
 

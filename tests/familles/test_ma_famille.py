@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from familles.models import Autorisation, FicheSanitaire, TypeAutorisation, saison_de
 from inscriptions.models import Activite, Inscription, Periode, Site
 from tests.conftest import creer_enfant
 
@@ -72,11 +73,20 @@ def test_it_runs_a_constant_number_of_queries(
         enfant.personnes_autorisees.create(
             nom="Doe", prenom="Jo", lien="Voisin", telephone="06 00 00 00 01"
         )
-    # session, user with responsable+famille (comptes/backends.py),
-    # enfants, personnes autorisées (prefetch),
-    # inscriptions+activités+sites+périodes (prefetch), responsables+users
-    with django_assert_num_queries(6):
+        FicheSanitaire.objects.create(
+            enfant=enfant, saison_confirmee=saison_de(timezone.localdate())
+        )
+        for type_ in TypeAutorisation.objects.all():
+            Autorisation.objects.create(
+                enfant=enfant, type=type_, accordee=True, donnee_le=timezone.now()
+            )
+    # session, user with responsable+famille (comptes/backends.py), enfants+régimes+fiches
+    # sanitaires, personnes autorisées (prefetch), inscriptions+activités+sites+périodes
+    # (prefetch), autorisations en vigueur+types (prefetch), responsables+users
+    with django_assert_num_queries(7):
         response = client_parent.get(URL)
     html = response.content.decode()
     assert html.count("Modifier<span") == nb_enfants
+    assert html.count("Certifiée pour") == nb_enfants
+    assert html.count("Droit à l&#x27;image : oui") == nb_enfants
     assert html.count("En attente de validation") == nb_enfants

@@ -22,13 +22,13 @@ D = datetime.date
 
 def test_a_parent_change_is_recorded_with_the_parent_and_the_field(client_parent, parent):
     enfant = creer_enfant(parent.famille)
-    client_parent.post(_url_enfant(enfant), _donnees(enfant, allergies="Arachide"))
+    client_parent.post(_url_enfant(enfant), _donnees(enfant, ecole="Jaurès"))
     # The clock is frozen: order by id, not by date.
     creation, derniere = enfant.history.order_by("history_id")
     assert derniere.history_user == parent.user
     assert derniere.history_type == "~"
     changes = derniere.diff_against(creation).changes
-    assert [(c.field, c.new) for c in changes] == [("allergies", "Arachide")]
+    assert [(c.field, c.new) for c in changes] == [("ecole", "Jaurès")]
 
 
 def test_adding_a_child_records_the_new_dependant_on_the_household(client_parent, parent):
@@ -75,14 +75,14 @@ def test_staff_read_who_changed_what_on_the_admin_history_page(
     client_parent, client, agent, parent
 ):
     enfant = creer_enfant(parent.famille)
-    client_parent.post(_url_enfant(enfant), _donnees(enfant, allergies="Arachide"))
+    client_parent.post(_url_enfant(enfant), _donnees(enfant, ecole="Jaurès"))
     client.force_login(agent)
     page = client.get(reverse("admin:familles_enfant_history", args=[enfant.pk]))
     html = page.content.decode()
     assert page.status_code == 200
     assert f"Historique : {enfant}" in html
     assert "parent@example.org (famille)" in html
-    assert "Arachide" in html
+    assert "Jaurès" in html
     assert "Personnes autorisées" in html  # inline changes are on the same page
 
 
