@@ -6,11 +6,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from familles.decorators import responsable_required
+from familles.models import Enfant
 from inscriptions.models import Inscription
-from reservations import ical, lecture, services, tirage
+from reservations import ical, lecture, planning, services, tirage
 from reservations.forms import SemaineTypeForm
 from reservations.models import FluxCalendrier, Reservation, SemaineType
 
@@ -30,19 +32,25 @@ def _mois_initial(inscription: Inscription) -> tuple[int, int]:
     return jour.year, jour.month
 
 
-def _message_bilan(request: HttpRequest, bilan: services.Bilan) -> None:
+def _message_bilan(request: HttpRequest, bilan: services.Bilan, texte: str | None = None) -> None:
     niveau = (
         messages.SUCCESS
         if bilan.a_change and not bilan.refuses
         else (messages.WARNING if bilan.refuses else messages.INFO)
     )
-    messages.add_message(request, niveau, bilan.resume().capitalize() + ".")
+    messages.add_message(request, niveau, texte or bilan.resume().capitalize() + ".")
 
 
 @responsable_required
 def calendrier_redirect(request: HttpRequest, pk: int) -> HttpResponse:
-    inscription = _get_inscription_for_user(request, pk)
-    annee, mois = _mois_initial(inscription)
+    inscription = get_object_or_404(
+        Inscription.objects.for_user(request.user).select_related(
+            "activite__periode", "activite__parametres_reservation"
+        ),
+        pk=pk,
+    )
+    # The first month with a day still to book; else the current month of the enrolment.
+    annee, mois = lecture.mois_du_prochain_jour(inscription) or _mois_initial(inscription)
     return redirect("calendrier", pk=inscription.pk, annee=annee, mois=mois)
 
 
@@ -72,6 +80,7 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
     # Opening by lottery: no query unless the activity uses it.
     tirages = tirage.tirages_actifs(cal.parametres, debut, fin)
     tirage.annoter(tirages, semaines, timezone.now())
+    prochain = lecture.prochain_jour(semaines)
     precedent = lecture.mois_suivant(annee, mois, -1)
     suivant = lecture.mois_suivant(annee, mois, 1)
     return render(
@@ -89,6 +98,8 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
             "precedent": precedent if debut > inscription.date_debut else None,
             "suivant": suivant if fin < inscription.date_fin else None,
             "autres": autres,
+            "prochain_jour": lecture.jour_en_clair(prochain.date) if prochain else None,
+            "modifiable": lecture.modifiable(semaines),
             "jours_semaine": [
                 "lundi",
                 "mardi",
@@ -146,7 +157,7 @@ def _enregistrer_calendrier(request, inscription, annee, mois) -> HttpResponse:
     except services.ReservationError as exc:
         messages.info(request, exc.message)
     else:
-        _message_bilan(request, bilan)
+        _message_bilan(request, bilan, lecture.annonce_bilan(bilan, inscription.enfant.prenom))
     return retour
 
 
@@ -216,6 +227,26 @@ def semaine_type(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
         },
     )
+
+
+@responsable_required
+def planning_pdf(request: HttpRequest, annee: int, mois: int) -> HttpResponse:
+    """The month's planning of the household, or of one of its children (?enfant=)."""
+    if not 1 <= mois <= 12 or not 2000 <= annee <= 2100:
+        raise Http404
+    famille = request.responsable.famille
+    enfant = None
+    if request.GET.get("enfant"):
+        try:
+            pk = int(request.GET["enfant"])
+        except ValueError:
+            raise Http404 from None
+        enfant = get_object_or_404(Enfant.objects.for_famille(famille), pk=pk)
+    document = planning.rendre(famille, annee, mois, enfant)
+    nom = f"planning-{annee}-{mois:02d}{'-' + slugify(enfant.prenom) if enfant else ''}.pdf"
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{nom}"'
+    return response
 
 
 @responsable_required
