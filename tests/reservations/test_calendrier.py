@@ -36,6 +36,17 @@ def test_it_opens_on_the_first_month_with_a_bookable_day(client_parent, inscript
     assert "Prochain jour réservable : jeudi 3 décembre" in html
 
 
+def test_the_redirect_reads_only_the_childs_bookings_besides_the_enrolment(
+    client_parent, inscription, django_assert_num_queries
+):
+    url = reverse("calendrier_courant", args=[inscription.pk])
+    client_parent.get(url)  # the month calendars are then kept in memory
+    # session, user with responsable, the enrolment with its rules, the child's bookings
+    with django_assert_num_queries(4):
+        response = client_parent.get(url)
+    assert response["Location"] == _url(inscription, 2026, 12)
+
+
 def test_a_month_with_nothing_to_change_has_no_valider(client_parent, inscription):
     html = client_parent.get(_url(inscription, 2026, 11)).content.decode()
     assert "Aucun jour à réserver ce mois-ci." in html
