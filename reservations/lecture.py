@@ -349,9 +349,7 @@ def liste_de_jours(jours: list[datetime.date]) -> str:
     par_mois: dict[tuple[int, int], list[str]] = {}
     for jour in jours:
         par_mois.setdefault((jour.year, jour.month), []).append(jour_en_clair(jour, False))
-    return _enumerer(
-        [f"{_enumerer(noms)} {MONTHS[mois]}" for (_annee, mois), noms in par_mois.items()]
-    )
+    return ", ".join(f"{_enumerer(noms)} {MONTHS[mois]}" for (_a, mois), noms in par_mois.items())
 
 
 def _phrase(jours: list[datetime.date], singulier: str, pluriel: str, suite: str) -> str:
@@ -373,12 +371,7 @@ def annonce_bilan(bilan: services.Bilan, prenom: str) -> str:
         phrases.append(_phrase(bilan.reserves, "réservé", "réservés", pour))
     if bilan.a_valider:
         phrases.append(
-            _phrase(
-                bilan.a_valider,
-                "demandé, à valider par le service",
-                "demandés, à valider par le service",
-                pour,
-            )
+            _phrase(bilan.a_valider, "demandé", "demandés", f"{pour}, à valider par le service")
         )
     if bilan.attente:
         rangs = ", ".join(
@@ -386,14 +379,7 @@ def annonce_bilan(bilan: services.Bilan, prenom: str) -> str:
         )
         phrases.append(f"Liste d'attente{pour} : {rangs}")
     if bilan.tirage:
-        phrases.append(
-            _phrase(
-                bilan.tirage,
-                "demandé pour le tirage au sort",
-                "demandés pour le tirage au sort",
-                pour,
-            )
-        )
+        phrases.append(_phrase(bilan.tirage, "demandé", "demandés", f"{pour} au tirage au sort"))
     if bilan.annules:
         phrases.append(_phrase(bilan.annules, "annulé", "annulés", pour))
     if bilan.deja:
@@ -403,7 +389,7 @@ def annonce_bilan(bilan: services.Bilan, prenom: str) -> str:
         for jour, motif in bilan.refuses:
             par_motif.setdefault(motif, []).append(jour)
         for motif, jours in par_motif.items():
-            phrases.append(f"{_phrase(jours, 'refusé', 'refusés', '')} : {motif}")
+            phrases.append(f"{_phrase(jours, 'refusé', 'refusés', '')} ({motif})")
     if not phrases:
         return "Aucun changement."
     return " ".join(p[0].upper() + p[1:] + "." for p in phrases)

@@ -150,7 +150,7 @@ def test_a_forged_post_gets_a_reason_per_day_and_books_nothing_wrong(client_pare
     )
     html = response.content.decode()
     assert "Vendredi 4 décembre réservé pour Léa." in html
-    assert "Lundi 30 novembre refusé : hors délai" in html
+    assert "Lundi 30 novembre refusé (hors délai)" in html
     assert list(Reservation.objects.values_list("date", flat=True)) == [D(2026, 12, 4)]
 
 
@@ -224,3 +224,20 @@ def test_a_closure_holidays_or_a_special_day_show_at_once(client_parent, inscrip
     ancienne = cantine.parametres_reservation.version_calendrier
     cantine.parametres_reservation.refresh_from_db()
     assert cantine.parametres_reservation.version_calendrier != ancienne
+
+
+def test_a_confirmation_groups_the_days_by_month_and_says_each_outcome():
+    from reservations import lecture
+
+    bilan = services.Bilan(
+        reserves=[D(2026, 12, 3), D(2026, 12, 1), D(2027, 1, 4)],
+        a_valider=[D(2026, 12, 10)],
+        attente=[(D(2026, 12, 11), 2)],
+        refuses=[(D(2026, 12, 25), "férié : Noël")],
+    )
+    assert lecture.annonce_bilan(bilan, "Hugo") == (
+        "Mardi 1er et jeudi 3 décembre, lundi 4 janvier réservés pour Hugo. "
+        "Jeudi 10 décembre demandé pour Hugo, à valider par le service. "
+        "Liste d'attente pour Hugo : vendredi 11 décembre (rang 2). "
+        "Vendredi 25 décembre refusé (férié : Noël)."
+    )
