@@ -14,13 +14,13 @@ from comptes.models import QuotientFamilial
 from comptes.services import tarifs
 from inscriptions.models import Inscription
 from reservations import services
-from reservations.calendrier import Calendrier, tranches_du_tarif
+from reservations.calendrier import Calendrier, jours_entre, tranches_du_tarif
 from reservations.models import Reservation
 
 Etat = Reservation.Etat
 
 LIBELLES = {
-    "libre": "libre",
+    "libre": "places disponibles",
     "complet": "complet : liste d'attente",
     "reservee": "réservé",
     "demandee": "réservation à valider par le service",
@@ -38,6 +38,18 @@ LIBELLES = {
     "tirage_ouvert": "tirage au sort",
     "tirage_ferme": "tirage au sort",
 }
+
+
+# Below this many places left, the calendar gives the count ("plus que 3 places").
+PEU_DE_PLACES = 5
+
+
+def places_en_clair(restantes: int) -> str:
+    if restantes > PEU_DE_PLACES:
+        return "places disponibles"
+    if restantes <= 1:
+        return "plus qu'une place"
+    return f"plus que {restantes} places"
 
 
 @dataclass
@@ -60,6 +72,8 @@ class Jour:
         if self.etat == "ferme":
             return self.motif
         texte = LIBELLES[self.etat]
+        if self.etat == "libre" and self.places_restantes is not None:
+            texte = places_en_clair(self.places_restantes)
         if self.etat == "attente" and self.position:
             texte = f"liste d'attente, rang {self.position}"
         if self.motif:
@@ -82,10 +96,7 @@ def _habiller(jours: list[Jour]) -> None:
         j.iso = d.isoformat()
         j.numero = f"{abreges[jour_semaine]} {d.day}"
         j.libelle = j._libelle()
-        texte = f"{noms[jour_semaine]} {d.day} {mois[d.month]} {d.year} : {j.libelle}"
-        if j.places_restantes is not None:
-            texte += f", {j.places_restantes} place{'s' if j.places_restantes > 1 else ''}"
-        j.libelle_complet = texte
+        j.libelle_complet = f"{noms[jour_semaine]} {d.day} {mois[d.month]} {d.year} : {j.libelle}"
 
 
 def _cellule(j: Jour | None) -> str:
@@ -107,17 +118,12 @@ def _cellule(j: Jour | None) -> str:
             j.numero,
             j.libelle,
         )
-    places = (
-        format_html(' <span class="places">{} pl.</span>', j.places_restantes)
-        if j.places_restantes is not None
-        else ""
-    )
     return format_html(
         '<td class="{}"><input type="hidden" name="affiches" value="{}">'
         '<label class="case-jour" for="j-{}"><input type="checkbox" class="form-check-input" '
         'name="jours" value="{}" id="j-{}"{}> <span class="visually-hidden">{}</span> '
         '<span aria-hidden="true"><span class="numero">{}</span> <span class="etat">{}</span>'
-        "{}</span></label></td>",
+        "</span></label></td>",
         classes,
         j.iso,
         j.iso,
@@ -127,7 +133,6 @@ def _cellule(j: Jour | None) -> str:
         j.libelle_complet,
         j.numero,
         j.libelle,
-        places,
     )
 
 
@@ -293,3 +298,132 @@ def prix_du_mois(inscription: Inscription, jour: datetime.date) -> str | None:
         tranches=tranches_du_tarif(tarif, parametres.version_calendrier),
     )
     return tarification.par_unite(jour)
+
+
+# --- words for the parent: the next bookable day, the days a submission changed ----------
+
+ETATS_A_RESERVER = ("libre", "complet", "tirage_ouvert")
+
+
+def prochain_jour(semaines: list[list]) -> Jour | None:
+    """The month's first day the parent can still book (from what the page already read)."""
+    return next(
+        (
+            j
+            for semaine in semaines
+            for j in semaine
+            if j is not None and j.cochable and j.etat in ETATS_A_RESERVER
+        ),
+        None,
+    )
+
+
+def modifiable(semaines: list[list]) -> bool:
+    """Whether any day of the month can be ticked or unticked (else no "Valider")."""
+    return any(j is not None and j.cochable for semaine in semaines for j in semaine)
+
+
+def mois_du_prochain_jour(
+    inscription: Inscription, maintenant: datetime.datetime | None = None, mois_max: int = 6
+) -> tuple[int, int] | None:
+    """The first month (within `mois_max`) with a day the child can still book: open, in
+    the enrolment, before the booking deadline, not booked yet. The activity's closures
+    come from the month calendars kept in memory; the child's bookings are one query."""
+    parametres = getattr(inscription.activite, "parametres_reservation", None)
+    if parametres is None:
+        return None
+    maintenant = maintenant or timezone.now()
+    debut = max(timezone.localdate(maintenant), inscription.date_debut)
+    fin = inscription.date_fin
+    if debut > fin:
+        return None
+    miennes = set(
+        Reservation.objects.actives()
+        .filter(
+            enfant_id=inscription.enfant_id,
+            activite_id=inscription.activite_id,
+            date__gte=debut,
+        )
+        .values_list("date", flat=True)
+    )
+    regle = None
+    for decalage in range(mois_max):
+        annee, mois = mois_suivant(debut.year, debut.month, decalage)
+        premier, dernier = bornes_du_mois(annee, mois)
+        if premier > fin:
+            break
+        cal = Calendrier.charger_mois(inscription.activite, premier, dernier, parametres)
+        regle = regle or cal.regle_reservation
+        for jour in jours_entre(max(premier, debut), min(dernier, fin)):
+            if jour in miennes or cal.motif_fermeture(jour):
+                continue
+            if not regle.depasse(jour, maintenant):
+                return annee, mois
+    return None
+
+
+def jour_en_clair(jour: datetime.date, avec_mois: bool = True) -> str:
+    """ "jeudi 3 décembre", "mardi 1er décembre"."""
+    numero = "1er" if jour.day == 1 else str(jour.day)
+    texte = f"{WEEKDAYS[jour.weekday()]} {numero}"
+    return f"{texte} {MONTHS[jour.month]}" if avec_mois else texte
+
+
+def _enumerer(mots: list[str]) -> str:
+    return mots[0] if len(mots) == 1 else f"{', '.join(mots[:-1])} et {mots[-1]}"
+
+
+# Beyond this many days, a confirmation gives the count and the first and last day.
+JOURS_NOMMES_MAX = 5
+
+
+def liste_de_jours(jours: list[datetime.date]) -> str:
+    """ "mardi 1er, jeudi 3 et vendredi 4 décembre" (the month said once per month)."""
+    jours = sorted(jours)
+    par_mois: dict[tuple[int, int], list[str]] = {}
+    for jour in jours:
+        par_mois.setdefault((jour.year, jour.month), []).append(jour_en_clair(jour, False))
+    return ", ".join(f"{_enumerer(noms)} {MONTHS[mois]}" for (_a, mois), noms in par_mois.items())
+
+
+def _phrase(jours: list[datetime.date], singulier: str, pluriel: str, suite: str) -> str:
+    """ "Mercredi 16 décembre annulé pour Hugo"; "8 jours réservés pour Hugo, du … au …"."""
+    if len(jours) > JOURS_NOMMES_MAX:
+        premier, dernier = min(jours), max(jours)
+        return (
+            f"{len(jours)} jours {pluriel}{suite}, du {jour_en_clair(premier)} "
+            f"au {jour_en_clair(dernier)}"
+        )
+    return f"{liste_de_jours(jours)} {singulier if len(jours) == 1 else pluriel}{suite}"
+
+
+def annonce_bilan(bilan: services.Bilan, prenom: str) -> str:
+    """The confirmation of a calendar submission, naming the days it changed."""
+    pour = f" pour {prenom}"
+    phrases = []
+    if bilan.reserves:
+        phrases.append(_phrase(bilan.reserves, "réservé", "réservés", pour))
+    if bilan.a_valider:
+        phrases.append(
+            _phrase(bilan.a_valider, "demandé", "demandés", f"{pour}, à valider par le service")
+        )
+    if bilan.attente:
+        rangs = ", ".join(
+            f"{jour_en_clair(jour)} (rang {rang})" for jour, rang in sorted(bilan.attente)
+        )
+        phrases.append(f"Liste d'attente{pour} : {rangs}")
+    if bilan.tirage:
+        phrases.append(_phrase(bilan.tirage, "demandé", "demandés", f"{pour} au tirage au sort"))
+    if bilan.annules:
+        phrases.append(_phrase(bilan.annules, "annulé", "annulés", pour))
+    if bilan.deja:
+        phrases.append(_phrase(bilan.deja, "déjà réservé", "déjà réservés", ""))
+    if bilan.refuses:
+        par_motif: dict[str, list[datetime.date]] = {}
+        for jour, motif in bilan.refuses:
+            par_motif.setdefault(motif, []).append(jour)
+        for motif, jours in par_motif.items():
+            phrases.append(f"{_phrase(jours, 'refusé', 'refusés', '')} ({motif})")
+    if not phrases:
+        return "Aucun changement."
+    return " ".join(p[0].upper() + p[1:] + "." for p in phrases)

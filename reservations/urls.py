@@ -17,6 +17,11 @@ urlpatterns = [
         views.certificat_absence,
         name="certificat_absence",
     ),
+    path(
+        "reservations/planning/<int:annee>/<int:mois>/",
+        views.planning_pdf,
+        name="planning_pdf",
+    ),
     path("reservations/agenda/", views.agenda, name="agenda"),
     path("reservations/agenda/modifier/", views.agenda_modifier, name="agenda_modifier"),
     path("agenda/<str:jeton>.ics", views.flux_ical, name="flux_ical"),

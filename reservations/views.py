@@ -9,14 +9,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from comptes import fichiers
 from comptes.services import jetons, tarifs
 from familles.decorators import responsable_required
 from familles.fiche import fiche_confirmee
+from familles.models import Enfant
 from inscriptions.models import Inscription
-from reservations import absences, ical, lecture, services, tirage
+from reservations import absences, ical, lecture, planning, services, tirage
 from reservations.forms import AbsenceForm, CertificatForm, SemaineTypeForm
 from reservations.models import Absence, FluxCalendrier, Reservation, SemaineType
 
@@ -60,13 +62,18 @@ def _cout(inscription: Inscription, reserves, annules=()) -> str:
     return " ; ".join(parties)
 
 
-def _message_bilan(request: HttpRequest, bilan: services.Bilan, inscription: Inscription) -> None:
+def _message_bilan(
+    request: HttpRequest,
+    bilan: services.Bilan,
+    inscription: Inscription,
+    texte: str | None = None,
+) -> None:
     niveau = (
         messages.SUCCESS
         if bilan.a_change and not bilan.refuses
         else (messages.WARNING if bilan.refuses else messages.INFO)
     )
-    texte = bilan.resume().capitalize() + "."
+    texte = texte or bilan.resume().capitalize() + "."
     if cout := _cout(inscription, bilan.reserves, bilan.annules):
         texte += f" {cout[0].upper()}{cout[1:]}."
     messages.add_message(request, niveau, texte)
@@ -74,8 +81,14 @@ def _message_bilan(request: HttpRequest, bilan: services.Bilan, inscription: Ins
 
 @responsable_required
 def calendrier_redirect(request: HttpRequest, pk: int) -> HttpResponse:
-    inscription = _get_inscription_for_user(request, pk)
-    annee, mois = _mois_initial(inscription)
+    inscription = get_object_or_404(
+        Inscription.objects.for_user(request.user).select_related(
+            "activite__periode", "activite__parametres_reservation"
+        ),
+        pk=pk,
+    )
+    # The first month with a day still to book; else the current month of the enrolment.
+    annee, mois = lecture.mois_du_prochain_jour(inscription) or _mois_initial(inscription)
     return redirect("calendrier", pk=inscription.pk, annee=annee, mois=mois)
 
 
@@ -112,6 +125,7 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
     fiche_a_certifier = inscription.activite.fiche_sanitaire_exigee and not fiche_confirmee(
         inscription.enfant_id
     )
+    prochain = lecture.prochain_jour(semaines)
     precedent = lecture.mois_suivant(annee, mois, -1)
     suivant = lecture.mois_suivant(annee, mois, 1)
     return render(
@@ -131,6 +145,8 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
             "suivant": suivant if fin < inscription.date_fin else None,
             "autres": autres,
             "fiche_a_certifier": fiche_a_certifier,
+            "prochain_jour": lecture.jour_en_clair(prochain.date) if prochain else None,
+            "modifiable": lecture.modifiable(semaines),
             "jours_semaine": [
                 "lundi",
                 "mardi",
@@ -190,7 +206,9 @@ def _enregistrer_calendrier(request, inscription, annee, mois) -> HttpResponse:
     except services.ReservationError as exc:
         messages.info(request, exc.message)
     else:
-        _message_bilan(request, bilan, inscription)
+        _message_bilan(
+            request, bilan, inscription, lecture.annonce_bilan(bilan, inscription.enfant.prenom)
+        )
     return retour
 
 
@@ -267,6 +285,26 @@ def semaine_type(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
         },
     )
+
+
+@responsable_required
+def planning_pdf(request: HttpRequest, annee: int, mois: int) -> HttpResponse:
+    """The month's planning of the household, or of one of its children (?enfant=)."""
+    if not 1 <= mois <= 12 or not 2000 <= annee <= 2100:
+        raise Http404
+    famille = request.responsable.famille
+    enfant = None
+    if request.GET.get("enfant"):
+        try:
+            pk = int(request.GET["enfant"])
+        except ValueError:
+            raise Http404 from None
+        enfant = get_object_or_404(Enfant.objects.for_famille(famille), pk=pk)
+    document = planning.rendre(famille, annee, mois, enfant)
+    nom = f"planning-{annee}-{mois:02d}{'-' + slugify(enfant.prenom) if enfant else ''}.pdf"
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{nom}"'
+    return response
 
 
 @responsable_required

@@ -6,4 +6,9 @@
   if (resume) {
     resume.focus();
   }
+  // Browsers without ::details-content: open the folded navigation on wide screens.
+  var menu = document.querySelector(".menu-pliable");
+  if (menu && window.matchMedia && window.matchMedia("(min-width: 576px)").matches) {
+    menu.open = true;
+  }
 })();

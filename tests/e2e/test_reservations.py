@@ -36,7 +36,7 @@ def test_clicking_days_then_valider_books_them(telephone, live_server, parent, c
     assert "1 jour à réserver" in telephone.locator("#resume-selection").inner_text()
     telephone.get_by_role("button", name="Valider").click()
     telephone.wait_for_selector(".alert-success")
-    assert "1 jour réservé" in telephone.locator(".alert-success").inner_text()
+    assert "Jeudi 10 décembre réservé pour Léa" in telephone.locator(".alert-success").inner_text()
     assert Reservation.objects.filter(inscription=inscription, date=cible, etat="reservee").exists()
     assert telephone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -45,5 +45,5 @@ def test_clicking_days_then_valider_books_them(telephone, live_server, parent, c
     telephone.keyboard.press("Space")
     telephone.keyboard.press("Enter")  # submits the form
     telephone.wait_for_selector(".alert-success")
-    assert "1 jour annulé" in telephone.locator(".alert-success").inner_text()
+    assert "Jeudi 10 décembre annulé pour Léa" in telephone.locator(".alert-success").inner_text()
     assert not Reservation.objects.actives().filter(inscription=inscription).exists()

@@ -24,9 +24,62 @@ def test_it_checks_ownership(client, etranger, inscription):
     assert not Reservation.objects.exists()
 
 
-def test_the_current_month_opens_by_default(client_parent, inscription):
+def test_it_opens_on_the_first_month_with_a_bookable_day(client_parent, inscription):
+    # Frozen clock: Friday 27 November 10:00; Monday 30 is past the J-2 deadline.
     response = client_parent.get(reverse("calendrier_courant", args=[inscription.pk]))
-    assert response["Location"] == _url(inscription, 2026, 11)
+    assert response["Location"] == _url(inscription, 2026, 12)
+    html = client_parent.get(response["Location"]).content.decode()
+    assert "Prochain jour réservable : mardi 1er décembre" in html
+    # Booked already: the next day is the one to book.
+    services.reserver(inscription, [D(2026, 12, 1)])
+    html = client_parent.get(_url(inscription)).content.decode()
+    assert "Prochain jour réservable : jeudi 3 décembre" in html
+
+
+def test_the_redirect_reads_only_the_childs_bookings_besides_the_enrolment(
+    client_parent, inscription, django_assert_num_queries
+):
+    url = reverse("calendrier_courant", args=[inscription.pk])
+    client_parent.get(url)  # the month calendars are then kept in memory
+    # session, user with responsable, the enrolment with its rules, the child's bookings
+    with django_assert_num_queries(4):
+        response = client_parent.get(url)
+    assert response["Location"] == _url(inscription, 2026, 12)
+
+
+def test_a_month_with_nothing_to_change_has_no_valider(client_parent, inscription):
+    html = client_parent.get(_url(inscription, 2026, 11)).content.decode()
+    assert "Aucun jour à réserver ce mois-ci." in html
+    assert "Valider" not in html
+    assert "Valider" in client_parent.get(_url(inscription)).content.decode()
+
+
+def test_places_are_plain_words_with_a_count_only_when_few_remain(
+    client_parent, inscription, cantine
+):
+    Journee.objects.create(activite=cantine, date=D(2026, 12, 3), places=6)
+    Journee.objects.create(activite=cantine, date=D(2026, 12, 4), places=1)
+    html = client_parent.get(_url(inscription)).content.decode()
+    assert "jeudi 3 décembre 2026 : places disponibles" in html
+    assert "mardi 1 décembre 2026 : plus que 2 places" in html
+    assert "vendredi 4 décembre 2026 : plus qu&#x27;une place" in html
+    assert " pl.<" not in html
+
+
+def test_confirmations_name_the_days(client_parent, inscription):
+    services.reserver(inscription, [D(2026, 12, 3)])
+    response = client_parent.post(
+        _url(inscription),
+        {"affiches": ["2026-12-03", "2026-12-04"], "jours": ["2026-12-04"]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Vendredi 4 décembre réservé pour Léa. Jeudi 3 décembre annulé pour Léa." in html
+    jours = ["2026-12-07", "2026-12-08", "2026-12-10", "2026-12-11", "2026-12-14", "2026-12-15"]
+    response = client_parent.post(_url(inscription), {"jours": jours}, follow=True)
+    assert "6 jours réservés pour Léa, du lundi 7 décembre au mardi 15 décembre." in (
+        response.content.decode()
+    )
 
 
 def test_each_day_shows_its_state_with_a_readable_label(
@@ -39,7 +92,7 @@ def test_each_day_shows_its_state_with_a_readable_label(
     assert champs_sans_label(html) == []
     assert "jeudi 3 décembre 2026 : réservé" in html
     assert "jeudi 10 décembre 2026 : complet : liste d&#x27;attente" in html
-    assert "mardi 1 décembre 2026 : libre, 2 places" in html
+    assert "mardi 1 décembre 2026 : plus que 2 places" in html
     assert "mercredi 2 décembre 2026 : pas d&#x27;accueil ce jour" in html
     assert "lundi 21 décembre 2026 : Vacances de Noël" in html
     assert "vendredi 25 décembre 2026 : férié : Noël" in html
@@ -78,7 +131,8 @@ def test_ticking_books_and_unticking_cancels_in_one_submission(client_parent, in
         follow=True,
     )
     html = response.content.decode()
-    assert "2 jours réservés, 1 jour annulé." in html
+    assert "Mardi 1er et vendredi 4 décembre réservés pour Léa." in html
+    assert "Jeudi 3 décembre annulé pour Léa." in html
     etats = dict(Reservation.objects.filter(inscription=inscription).values_list("date", "etat"))
     assert etats == {
         D(2026, 12, 1): "reservee",
@@ -95,8 +149,8 @@ def test_a_forged_post_gets_a_reason_per_day_and_books_nothing_wrong(client_pare
         follow=True,
     )
     html = response.content.decode()
-    assert "1 jour réservé, 3 refusés" in html
-    assert "hors délai le 30/11" in html
+    assert "Vendredi 4 décembre réservé pour Léa." in html
+    assert "Lundi 30 novembre refusé (hors délai)" in html
     assert list(Reservation.objects.values_list("date", flat=True)) == [D(2026, 12, 4)]
 
 
@@ -157,7 +211,7 @@ def test_a_closure_holidays_or_a_special_day_show_at_once(client_parent, inscrip
     html = client_parent.get(_url(inscription)).content.decode()
     assert "Grève" not in html
     Journee.objects.create(activite=cantine, date=D(2026, 12, 4), places=2)
-    assert "vendredi 4 décembre 2026 : libre, 2 places" in (
+    assert "vendredi 4 décembre 2026 : plus que 2 places" in (
         client_parent.get(_url(inscription)).content.decode()
     )
     Vacances.objects.create(
@@ -170,3 +224,20 @@ def test_a_closure_holidays_or_a_special_day_show_at_once(client_parent, inscrip
     ancienne = cantine.parametres_reservation.version_calendrier
     cantine.parametres_reservation.refresh_from_db()
     assert cantine.parametres_reservation.version_calendrier != ancienne
+
+
+def test_a_confirmation_groups_the_days_by_month_and_says_each_outcome():
+    from reservations import lecture
+
+    bilan = services.Bilan(
+        reserves=[D(2026, 12, 3), D(2026, 12, 1), D(2027, 1, 4)],
+        a_valider=[D(2026, 12, 10)],
+        attente=[(D(2026, 12, 11), 2)],
+        refuses=[(D(2026, 12, 25), "férié : Noël")],
+    )
+    assert lecture.annonce_bilan(bilan, "Hugo") == (
+        "Mardi 1er et jeudi 3 décembre, lundi 4 janvier réservés pour Hugo. "
+        "Jeudi 10 décembre demandé pour Hugo, à valider par le service. "
+        "Liste d'attente pour Hugo : vendredi 11 décembre (rang 2). "
+        "Vendredi 25 décembre refusé (férié : Noël)."
+    )
