@@ -81,7 +81,9 @@ def test_the_phone_calendar_folds_the_menu_and_keeps_valider_at_hand(
     assert bouton.inner_text() == "Valider (2 changements)"
     telephone.locator("label[for='j-2026-12-10']").scroll_into_view_if_needed()
     _capture(telephone, "calendrier-360-selection.png", full_page=False)
-    telephone.evaluate("window.scrollTo(0, 0)")
+    # (the table's top at the top of the screen: the page's head — rules, price, next day —
+    # may take the whole first screen of a phone)
+    telephone.locator("table.calendrier").evaluate("t => t.scrollIntoView()")
     boite = bouton.bounding_box()
     assert 740 - 120 < boite["y"] + boite["height"] <= 740
     assert telephone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -117,7 +117,8 @@ def test_the_page_runs_a_constant_number_of_queries(
     enfant = creer_enfant(parent.famille)
     for i in range(nb):
         client_parent.post(_url(enfant), _donnees(**{"Droit à l'image": "oui" if i % 2 else "non"}))
-    # session, user, responsable+famille, enfant, types, answers+types+given by
-    with django_assert_num_queries(6):
+    # session, user with responsable+famille (comptes/backends.py), enfant, types,
+    # answers+types+given by
+    with django_assert_num_queries(5):
         response = client_parent.get(_url(enfant))
     assert response.content.decode().count("donnée le") == nb

@@ -48,8 +48,9 @@ def test_the_booking_post_reads_nothing_twice(
     # [savepoint: the test's transaction] [PostgreSQL: lock timeout], day rows locked,
     # paramètres, vacances, fermetures, places + waiting lists + the child's bookings in
     # one grouped query, timeline line and its history row, bookings and their history
-    # rows (one insert each) [release savepoint].
-    attendu = 15 + (connection.vendor == "postgresql")
+    # rows (one insert each) [release savepoint], then the activity's tariff for the
+    # price in the confirmation (comptes/services/tarifs.py, after the transaction).
+    attendu = 16 + (connection.vendor == "postgresql")
     with django_assert_num_queries(attendu):
         response = client_parent.post(url, {"affiches": ["2026-12-03"], "jours": jours})
     assert response.status_code == 302
