@@ -100,9 +100,7 @@ def test_the_class_moves_up(client_parent, enfant, campagne, parent):
     assert reinscription.classe_suivante(enfant, campagne) == "college"
 
 
-def test_this_years_activities_are_preselected_through_the_mapping(
-    client_parent, enfant, campagne
-):
+def test_this_years_activities_are_preselected_through_the_mapping(client_parent, enfant, campagne):
     form = client_parent.get(_url(enfant)).context["form"]
     suivantes = Activite.objects.filter(periode=campagne.periode)
     cantine = suivantes.get(nom="Cantine 2027")
