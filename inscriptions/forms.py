@@ -84,7 +84,7 @@ class ReinscriptionForm(JetonMixin, forms.Form):
             (
                 str(c.activite.pk),
                 f"{c.activite.nom} — {c.activite.site.nom}"
-                + (f" (suite de « {c.actuelle.nom} »)" if c.actuelle else ""),
+                + (" (suite de l'inscription de cette année)" if c.actuelle else ""),
             )
             for c in choix
         ]

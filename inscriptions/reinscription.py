@@ -81,7 +81,8 @@ def choix_proposes(
         suivante = correspondance.activite_suivante
         if correspondance.activite_actuelle_id in validees:
             choix[suivante.pk] = Choix(suivante, correspondance.activite_actuelle, True)
-        elif suivante.pk not in choix:
+        elif suivante.pk not in choix and not services.motif_non_proposee(enfant, suivante, False):
+            # Only what the child may join is offered besides this year's activities.
             choix[suivante.pk] = Choix(suivante, None, False)
     return sorted(choix.values(), key=lambda c: not c.preselectionnee)
 
