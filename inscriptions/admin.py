@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from comptes.admin_historique import AuditAdmin
@@ -21,13 +22,16 @@ from comptes.admin_utils import FiltreStatutATraiter, traiter_une_a_une
 from comptes.models import User
 from familles import admin as familles_admin
 from familles.models import Enfant
-from inscriptions import pdf, services
+from inscriptions import pdf, reinscription, services
 from inscriptions.forms import MotifForm
 from inscriptions.models import (
     Activite,
     Attestation,
+    CampagneReinscription,
+    CorrespondanceActivite,
     Inscription,
     Periode,
+    Reinscription,
     Site,
     duree_en_annees_et_mois,
 )
@@ -550,3 +554,133 @@ class AttestationAdmin(LimiteAuxSites, admin.ModelAdmin):
             '<a href="{}">Télécharger</a>',
             reverse("admin:inscriptions_attestation_pdf", args=[obj.pk]),
         )
+
+
+# --- réinscription (issue 13 part 5) ----------------------------------------------------
+
+
+class CorrespondanceInline(admin.TabularInline):
+    model = CorrespondanceActivite
+    extra = 3
+    verbose_name = "activité de cette saison → activité de la saison suivante"
+    verbose_name_plural = "activités : cette saison → saison suivante"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("activite_actuelle", "activite_suivante"):
+            kwargs["queryset"] = Activite.objects.select_related("site", "periode")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(CampagneReinscription)
+class CampagneReinscriptionAdmin(AuditAdmin):
+    list_display = ["__str__", "ouverture", "fermeture", "lien_validation"]
+    list_select_related = ["periode"]
+    inlines = [CorrespondanceInline]
+
+    @admin.display(description="validation par activité")
+    def lien_validation(self, obj):
+        return format_html(
+            '<a href="{}">Valider par activité</a>',
+            reverse("admin:inscriptions_campagnereinscription_valider", args=[obj.pk]),
+        )
+
+    def get_urls(self):
+        vue = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/valider/",
+                vue(self.valider_view),
+                name="inscriptions_campagnereinscription_valider",
+            ),
+            *super().get_urls(),
+        ]
+
+    def valider_view(self, request, pk):
+        """Next season's activities with places taken / capacity and the re-enrolments
+        waiting; one button per activity validates them within the capacity."""
+        campagne = get_object_or_404(self.get_queryset(request).select_related("periode"), pk=pk)
+        if not self.has_view_permission(request, campagne):
+            raise PermissionDenied
+        peut_valider = request.user.has_perm("inscriptions.change_inscription")
+        if request.method == "POST":
+            if not peut_valider:
+                raise PermissionDenied
+            activite = Activite.objects.filter(
+                pk__in=campagne.correspondances.values("activite_suivante"),
+                pk=request.POST.get("activite") or 0,
+            ).first()
+            if activite is None:
+                self.message_user(
+                    request, "Choisissez une activité de la campagne.", messages.ERROR
+                )
+            else:
+                validees, restantes = reinscription.valider_activite(
+                    campagne, activite, request.user
+                )
+                self.message_user(
+                    request,
+                    ngettext(
+                        "{activite} : {n} réinscription validée.",
+                        "{activite} : {n} réinscriptions validées.",
+                        validees,
+                    ).format(activite=activite.nom, n=validees),
+                    messages.SUCCESS,
+                )
+                if restantes:
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "{n} réinscription reste en attente (activité complète).",
+                            "{n} réinscriptions restent en attente (activité complète).",
+                            restantes,
+                        ).format(n=restantes),
+                        messages.WARNING,
+                    )
+            return redirect("admin:inscriptions_campagnereinscription_valider", campagne.pk)
+        lignes = []
+        for activite in reinscription.bilan_par_activite(campagne):
+            places = (
+                None
+                if activite.capacite is None
+                else max(0, activite.capacite - activite.nb_validees)
+            )
+            lignes.append({"activite": activite, "places": places})
+        return TemplateResponse(
+            request,
+            "admin/inscriptions/campagnereinscription/valider.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Valider les réinscriptions — {campagne.periode}",
+                "campagne": campagne,
+                "lignes": lignes,
+                "peut_valider": peut_valider,
+                "opts": self.model._meta,
+            },
+        )
+
+
+@admin.register(Reinscription)
+class ReinscriptionAdmin(LimiteAuxSites, AuditAdmin):
+    chemin_site = "inscriptions__activite__site"
+    list_display = ["enfant", "famille", "campagne", "classe_rentree", "cree_le"]
+    list_filter = ["campagne"]
+    list_select_related = ["enfant", "famille", "campagne__periode"]
+    search_fields = ["enfant__nom", "enfant__prenom", "famille__nom"]
+    readonly_fields = ["campagne", "enfant", "famille", "demandeur", "classe", "inscriptions"]
+    fields = readonly_fields + ["cree_le"]
+
+    @admin.display(description="classe à la rentrée", ordering="classe")
+    def classe_rentree(self, obj):
+        return reinscription.libelle_classe(obj.classe)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -60,3 +60,34 @@ class MotifForm(forms.Form):
 
 
 STATUTS_A_DECIDER = [Inscription.Statut.EN_ATTENTE, Inscription.Statut.PREINSCRIPTION]
+
+
+class ReinscriptionForm(JetonMixin, forms.Form):
+    """Next season's activities (this year's pre-ticked) and the fiche's confirmation."""
+
+    activites = forms.MultipleChoiceField(
+        label="Activités pour la saison suivante",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choisissez au moins une activité."},
+    )
+    fiche_a_jour = forms.BooleanField(
+        label="Je confirme que la fiche sanitaire de l'enfant est à jour",
+        error_messages={"required": "Confirmez que la fiche sanitaire est à jour."},
+    )
+
+    def __init__(self, *args, choix, enfant, **kwargs):
+        kwargs.setdefault(
+            "initial", {"activites": [str(c.activite.pk) for c in choix if c.preselectionnee]}
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["activites"].choices = [
+            (
+                str(c.activite.pk),
+                f"{c.activite.nom} — {c.activite.site.nom}"
+                + (" (suite de l'inscription de cette année)" if c.actuelle else ""),
+            )
+            for c in choix
+        ]
+        self.fields[
+            "fiche_a_jour"
+        ].label = f"Je confirme que la fiche sanitaire de {enfant.prenom} est à jour"

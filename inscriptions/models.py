@@ -330,3 +330,125 @@ def duree_en_annees_et_mois(mois: int) -> str:
     if reste or not annees:
         parties.append(f"{reste} mois")
     return " et ".join(parties)
+
+
+# --- réinscription (issue 13 part 5) ----------------------------------------------------
+
+
+class CampagneReinscription(models.Model):
+    """Next season's re-enrolment: when households may send it, and which activity of
+    this season leads to which of the next (the Correspondances)."""
+
+    periode = models.OneToOneField(
+        Periode,
+        on_delete=models.PROTECT,
+        related_name="campagne_reinscription",
+        verbose_name="saison suivante",
+    )
+    ouverture = models.DateTimeField("ouverture de la campagne")
+    fermeture = models.DateTimeField("fermeture de la campagne")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "campagne de réinscription"
+        verbose_name_plural = "campagnes de réinscription"
+        ordering = ["-ouverture"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ouverture__lt=models.F("fermeture")),
+                name="campagne_reinscription_ordonnee",
+                violation_error_message="La fermeture de la campagne doit suivre son ouverture.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Réinscriptions {self.periode}"
+
+    def est_ouverte(self, maintenant: datetime.datetime | None = None) -> bool:
+        maintenant = maintenant or timezone.now()
+        return self.ouverture <= maintenant < self.fermeture
+
+
+class CorrespondanceActivite(models.Model):
+    """ "This season's activity → next season's activity" within a campaign."""
+
+    campagne = models.ForeignKey(
+        CampagneReinscription, on_delete=models.CASCADE, related_name="correspondances"
+    )
+    activite_actuelle = models.ForeignKey(
+        Activite,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="activité de cette saison",
+    )
+    activite_suivante = models.ForeignKey(
+        Activite,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="activité de la saison suivante",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "correspondance d'activités"
+        verbose_name_plural = "correspondances d'activités"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campagne", "activite_actuelle"],
+                name="correspondance_unique_par_activite",
+                violation_error_message="Cette activité a déjà une correspondance.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activite_actuelle.nom} → {self.activite_suivante.nom}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if not (self.campagne_id and self.activite_suivante_id and self.activite_actuelle_id):
+            return
+        if self.activite_suivante.periode_id != self.campagne.periode_id:
+            raise ValidationError(
+                {"activite_suivante": "Choisissez une activité de la saison de la campagne."}
+            )
+        if self.activite_actuelle.periode_id == self.campagne.periode_id:
+            raise ValidationError(
+                {"activite_actuelle": "Choisissez une activité de la saison en cours."}
+            )
+
+
+class Reinscription(models.Model):
+    """A household's re-enrolment of one child in a campaign: sent once."""
+
+    campagne = models.ForeignKey(
+        CampagneReinscription, on_delete=models.PROTECT, related_name="reinscriptions"
+    )
+    enfant = models.ForeignKey(Enfant, on_delete=models.PROTECT, related_name="reinscriptions")
+    famille = models.ForeignKey(
+        "familles.Famille", on_delete=models.PROTECT, related_name="reinscriptions"
+    )
+    demandeur = models.ForeignKey(
+        "familles.Responsable", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    classe = models.CharField("classe à la rentrée", max_length=8, blank=True)
+    inscriptions = models.ManyToManyField(Inscription, related_name="+", blank=True)
+    cree_le = models.DateTimeField("envoyée le", default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "réinscription"
+        verbose_name_plural = "réinscriptions"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campagne", "enfant", "famille"],
+                name="reinscription_unique_par_enfant_foyer",
+                violation_error_message="La réinscription de cet enfant est déjà envoyée.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enfant} — {self.campagne}"

@@ -187,11 +187,13 @@ def demander_inscription(
     fin: datetime.date,
     commentaire: str = "",
     maintenant: datetime.datetime | None = None,
+    en_attente: bool = False,
 ) -> Inscription:
     """The parent's request: an Inscription and its Demande, in one transaction.
 
     An automatic activity validates at once while places remain; a full one, a
-    manual one or a petite-enfance pre-enrolment waits for staff.
+    manual one or a petite-enfance pre-enrolment waits for staff. `en_attente`: staff
+    decide in any case (a re-enrolment campaign is validated in bulk by activity).
     """
     maintenant = maintenant or timezone.now()
     with transaction.atomic():
@@ -228,7 +230,9 @@ def demander_inscription(
             cree_le=maintenant,
         )
         automatique = (
-            activite.validation == Activite.Validation.AUTOMATIQUE and not activite.preinscription
+            activite.validation == Activite.Validation.AUTOMATIQUE
+            and not activite.preinscription
+            and not en_attente
         )
         if automatique and places_restantes(activite) != 0:
             inscription.statut = Inscription.Statut.VALIDEE

@@ -14,6 +14,11 @@ urlpatterns = [
         views.inscrire,
         name="inscrire",
     ),
+    path(
+        "inscriptions/enfant/<int:enfant_pk>/reinscription/",
+        views.reinscrire,
+        name="reinscrire",
+    ),
     path("inscriptions/<int:pk>/", views.inscription_detail, name="inscription_detail"),
     path(
         "inscriptions/<int:pk>/attestation/",

@@ -10,11 +10,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from comptes.services import jetons, tarifs
-from familles import documents
+from familles import documents, fiche
 from familles.decorators import responsable_required
 from familles.models import Enfant
-from inscriptions import pdf, services
-from inscriptions.forms import InscriptionForm, VerificationForm
+from inscriptions import pdf, reinscription, services
+from inscriptions.forms import InscriptionForm, ReinscriptionForm, VerificationForm
 from inscriptions.models import Activite, Attestation, Inscription
 from portail.models import Demande
 
@@ -58,7 +58,13 @@ def mes_inscriptions(request: HttpRequest) -> HttpResponse:
         )
     )
     return render(
-        request, "inscriptions/mes_inscriptions.html", {"famille": famille, "enfants": enfants}
+        request,
+        "inscriptions/mes_inscriptions.html",
+        {
+            "famille": famille,
+            "enfants": enfants,
+            "campagne": reinscription.campagne_ouverte(),
+        },
     )
 
 
@@ -328,3 +334,71 @@ def retirer_demande(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Votre demande est retirée.")
     return redirect("inscription_detail", inscription.pk)
+
+
+@responsable_required
+@require_http_methods(["GET", "POST"])
+def reinscrire(request: HttpRequest, enfant_pk: int) -> HttpResponse:
+    """Next season's re-enrolment of one child, during the campaign: sent once."""
+    enfant = _get_enfant_for_user(request, enfant_pk)
+    famille = request.responsable.famille
+    campagne = reinscription.campagne_ouverte()
+    if campagne is None:
+        messages.info(request, "Aucune campagne de réinscription n'est ouverte.")
+        return redirect("mes_inscriptions")
+    envoyee = reinscription.deja_envoyee(campagne, famille, enfant)
+    choix = reinscription.choix_proposes(campagne, famille, enfant)
+    form = None
+    if envoyee is None:
+        form = ReinscriptionForm(request.POST or None, choix=choix, enfant=enfant)
+    if form is not None and request.method == "POST" and form.is_valid():
+        par_pk = {str(c.activite.pk): c.activite for c in choix}
+        try:
+            jetons.une_seule_fois(
+                request.user,
+                form.cleaned_data["jeton"],
+                "reinscrire",
+                lambda: reinscription.reinscrire(
+                    request.responsable,
+                    campagne,
+                    enfant,
+                    [par_pk[pk] for pk in form.cleaned_data["activites"]],
+                    form.cleaned_data["fiche_a_jour"],
+                ),
+            )
+        except jetons.DoubleEnvoi as exc:
+            messages.info(request, exc.message)
+            return redirect("mes_inscriptions")
+        except reinscription.ReinscriptionError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"La réinscription de {enfant.prenom} pour {reinscription.libelle(campagne)} est "
+                "envoyée ; le service vous répondra par e-mail.",
+            )
+            return redirect("mes_inscriptions")
+    classe = reinscription.classe_suivante(enfant, campagne)
+    manquants = {}
+    for c in choix:
+        for ligne in documents.manquants_pour(famille, enfant, c.activite):
+            manquants.setdefault(ligne.type.pk, ligne)
+    return render(
+        request,
+        "inscriptions/reinscrire.html",
+        {
+            "enfant": enfant,
+            "campagne": campagne,
+            "saison": reinscription.libelle(campagne),
+            "classe_actuelle": reinscription.libelle_classe(enfant.classe),
+            "classe_suivante": reinscription.libelle_classe(classe),
+            "classe_change": classe != enfant.classe,
+            "fiche_certifiee": fiche.fiche_confirmee(enfant.pk),
+            "documents_manquants": list(manquants.values()),
+            "form": form,
+            "envoyee": envoyee,
+            "inscriptions_envoyees": envoyee.inscriptions.select_related("activite__site")
+            if envoyee
+            else [],
+        },
+    )

@@ -1091,3 +1091,34 @@ def _dossier_demo(parent: Responsable, lea: Enfant, hugo: Enfant) -> None:
     fiche.repondre_autorisations(
         parent, lea, {types[nom]: r for nom, r in reponses.items() if nom in types}
     )
+
+
+def creer_campagne_reinscription() -> None:
+    """Next season's activities (copies of this season's) and a re-enrolment campaign
+    open now, each activity following its copy; idempotent."""
+    from inscriptions.models import CampagneReinscription, CorrespondanceActivite
+
+    rentree = _rentree() + 1
+    nom = f"Année scolaire {rentree}-{rentree + 1}"
+    if Periode.objects.filter(nom=nom).exists():
+        return
+    actuelle = Periode.objects.get(nom=f"Année scolaire {rentree - 1}-{rentree}")
+    suivante = Periode.objects.create(
+        nom=nom, debut=datetime.date(rentree, 9, 1), fin=datetime.date(rentree + 1, 7, 3)
+    )
+    maintenant = timezone.now()
+    campagne = CampagneReinscription.objects.create(
+        periode=suivante,
+        ouverture=maintenant - datetime.timedelta(days=7),
+        fermeture=maintenant + datetime.timedelta(days=60),
+    )
+    for activite in Activite.objects.filter(periode=actuelle).order_by("pk"):
+        copie = Activite.objects.get(pk=activite.pk)
+        copie.pk = None
+        copie.periode = suivante
+        copie.ouverture_inscriptions = campagne.ouverture
+        copie.fermeture_inscriptions = _dt(datetime.date(rentree + 1, 6, 15), 23)
+        copie.save()
+        CorrespondanceActivite.objects.create(
+            campagne=campagne, activite_actuelle=activite, activite_suivante=copie
+        )

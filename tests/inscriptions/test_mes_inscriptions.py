@@ -50,7 +50,7 @@ def test_it_runs_a_constant_number_of_queries(
                 parent, enfant, activite, datetime.date(2026, 12, 1), datetime.date(2027, 7, 3)
             )
     # session, user with responsable+famille (comptes/backends.py),
-    # enfants, inscriptions+activités+sites+périodes
-    with django_assert_num_queries(4):
+    # enfants, inscriptions+activités+sites+périodes, open réinscription campaign
+    with django_assert_num_queries(5):
         response = client_parent.get(URL)
     assert response.content.decode().count("En attente de validation") == 2 * nb_enfants

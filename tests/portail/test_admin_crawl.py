@@ -119,6 +119,34 @@ def _jeu_de_donnees():
         ),
         chef,
     )
+    # Réinscription: a campaign, its mapping, and one household's submit.
+    from inscriptions.models import (
+        Activite,
+        CampagneReinscription,
+        CorrespondanceActivite,
+        Periode,
+        Reinscription,
+    )
+
+    suivante = Periode.objects.create(
+        nom="Crawl 2040-2041", debut=datetime.date(2040, 9, 1), fin=datetime.date(2041, 7, 1)
+    )
+    campagne = CampagneReinscription.objects.create(
+        periode=suivante,
+        ouverture=timezone.now() - datetime.timedelta(days=1),
+        fermeture=timezone.now() + datetime.timedelta(days=1),
+    )
+    activite_suivante = Activite.objects.get(pk=inscription.activite.pk)
+    activite_suivante.pk, activite_suivante.periode = None, suivante
+    activite_suivante.save()
+    CorrespondanceActivite.objects.create(
+        campagne=campagne,
+        activite_actuelle=inscription.activite,
+        activite_suivante=activite_suivante,
+    )
+    Reinscription.objects.create(
+        campagne=campagne, enfant=inscription.enfant, famille=inscription.famille, classe="ce1"
+    ).inscriptions.add(inscription)
     return inscription
 
 

@@ -44,6 +44,7 @@ class Command(BaseCommand):
         demo.creer_catalogue()  # also completes an older demo (calendars, tariffs)
         crees = demo.creer_comptes_connus()
         ajoutees = demo.generer_familles(familles)
+        demo.creer_campagne_reinscription()  # réinscription for next season, open now
         duree = time.monotonic() - debut
         self.stdout.write(
             f"Ville de démonstration prête : {len(crees)} compte(s) de démonstration créé(s), "

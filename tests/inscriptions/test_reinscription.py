@@ -1,0 +1,196 @@
+"""Réinscription (issue 13 part 5): the campaign, the household's single submit, and the
+staff's validation in bulk by activity within the capacity."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from comptes.services import jetons
+from inscriptions import reinscription
+from inscriptions.models import (
+    Activite,
+    CampagneReinscription,
+    CorrespondanceActivite,
+    Inscription,
+    Periode,
+    Reinscription,
+)
+from portail.models import Demande
+from tests.conftest import creer_enfant, creer_responsable
+from tests.inscriptions.conftest import PARIS
+
+
+@pytest.fixture
+def saison_suivante(db) -> Periode:
+    return Periode.objects.create(
+        nom="Année scolaire 2027-2028",
+        debut=datetime.date(2027, 9, 1),
+        fin=datetime.date(2028, 7, 1),
+    )
+
+
+@pytest.fixture
+def campagne(saison_suivante, creer_activite, site):
+    """Restauration → Restauration 2027-2028 (capacity 1), Soir → Soir 2027-2028."""
+    fenetre = {
+        "periode": saison_suivante,
+        "ouverture_inscriptions": datetime.datetime(2026, 11, 1, tzinfo=PARIS),
+        "fermeture_inscriptions": datetime.datetime(2027, 6, 1, tzinfo=PARIS),
+    }
+    campagne = CampagneReinscription.objects.create(
+        periode=saison_suivante,
+        ouverture=datetime.datetime(2026, 11, 15, tzinfo=PARIS),
+        fermeture=datetime.datetime(2026, 12, 15, tzinfo=PARIS),
+    )
+    paires = [
+        (creer_activite(), creer_activite(nom="Cantine 2027", capacite=1, **fenetre)),
+        (
+            creer_activite(nom="Soir", type=Activite.Type.PERISCOLAIRE_SOIR),
+            creer_activite(
+                nom="Soir 2027",
+                type=Activite.Type.PERISCOLAIRE_SOIR,
+                validation=Activite.Validation.AUTOMATIQUE,
+                **fenetre,
+            ),
+        ),
+    ]
+    for actuelle, suivante in paires:
+        CorrespondanceActivite.objects.create(
+            campagne=campagne, activite_actuelle=actuelle, activite_suivante=suivante
+        )
+    return campagne
+
+
+def _inscrire(enfant, famille, activite, statut=Inscription.Statut.VALIDEE):
+    return Inscription.objects.create(
+        enfant=enfant,
+        famille=famille,
+        activite=activite,
+        date_debut=activite.periode.debut,
+        date_fin=activite.periode.fin,
+        statut=statut,
+    )
+
+
+@pytest.fixture
+def enfant(parent, campagne):
+    enfant = creer_enfant(parent.famille, classe="cp", ecole="École Jules Ferry")
+    cantine = campagne.correspondances.get(activite_suivante__nom="Cantine 2027")
+    _inscrire(enfant, parent.famille, cantine.activite_actuelle)
+    return enfant
+
+
+def _url(enfant):
+    return reverse("reinscrire", args=[enfant.pk])
+
+
+def _poster(client, enfant, activites, fiche=True, jeton=None):
+    donnees = {"jeton": jeton or jetons.nouveau_jeton(), "activites": [a.pk for a in activites]}
+    if fiche:
+        donnees["fiche_a_jour"] = "on"
+    return client.post(_url(enfant), donnees)
+
+
+def test_the_class_moves_up(client_parent, enfant, campagne, parent):
+    html = client_parent.get(_url(enfant)).content.decode()
+    assert "Réinscrire Zoé pour 2027-2028" in html
+    assert "CE1" in html and "cette année : CP" in html
+    enfant.classe = "cm2"
+    assert reinscription.classe_suivante(enfant, campagne) == "college"
+
+
+def test_this_years_activities_are_preselected_through_the_mapping(client_parent, enfant, campagne):
+    form = client_parent.get(_url(enfant)).context["form"]
+    suivantes = Activite.objects.filter(periode=campagne.periode)
+    cantine = suivantes.get(nom="Cantine 2027")
+    assert form.initial["activites"] == [str(cantine.pk)]
+    assert {int(pk) for pk, _ in form.fields["activites"].choices} == {a.pk for a in suivantes}
+
+
+def test_mes_inscriptions_offers_it_during_the_campaign(client_parent, enfant, horloge):
+    url = reverse("mes_inscriptions")
+    assert "Réinscrire pour 2027-2028" in client_parent.get(url).content.decode()
+    horloge.move_to(datetime.datetime(2026, 12, 16, tzinfo=PARIS))
+    assert "Réinscrire pour" not in client_parent.get(url).content.decode()
+
+
+def test_submit_creates_waiting_inscriptions_once(client_parent, enfant, campagne, parent):
+    suivantes = list(Activite.objects.filter(periode=campagne.periode).order_by("nom"))
+    jeton = jetons.nouveau_jeton()
+    response = _poster(client_parent, enfant, suivantes, jeton=jeton)
+    assert response.status_code == 302
+    nouvelles = Inscription.objects.filter(activite__periode=campagne.periode)
+    # Even the automatic activity waits: staff validate the campaign by activity.
+    assert sorted(nouvelles.values_list("statut", flat=True)) == ["en_attente", "en_attente"]
+    assert Reinscription.objects.get().classe == "ce1"
+    demandes = Demande.objects.filter(inscription__in=nouvelles).count()
+    # The same form again (double click), then a fresh one: nothing more.
+    _poster(client_parent, enfant, suivantes, jeton=jeton)
+    response = _poster(client_parent, enfant, suivantes)
+    assert nouvelles.count() == 2
+    assert Reinscription.objects.count() == 1
+    assert Demande.objects.filter(inscription__in=nouvelles).count() == demandes == 2
+    assert "Réinscription envoyée le" in client_parent.get(_url(enfant)).content.decode()
+
+
+def test_it_requires_the_fiche_confirmation(client_parent, enfant, campagne):
+    suivante = Activite.objects.filter(periode=campagne.periode).first()
+    response = _poster(client_parent, enfant, [suivante], fiche=False)
+    assert response.status_code == 200
+    assert "Confirmez que la fiche sanitaire" in response.content.decode()
+    assert not Inscription.objects.filter(activite=suivante).exists()
+
+
+def test_an_activity_outside_the_campaign_is_refused(client_parent, enfant, creer_activite):
+    autre = creer_activite(nom="Hors campagne")
+    response = _poster(client_parent, enfant, [autre])
+    assert response.status_code == 200
+    assert not Inscription.objects.filter(activite=autre).exists()
+    assert not Reinscription.objects.exists()
+
+
+def test_a_rule_failing_keeps_nothing(parent, enfant, campagne):
+    suivantes = list(Activite.objects.filter(periode=campagne.periode).order_by("nom"))
+    suivantes[1].fermeture_inscriptions = datetime.datetime(2026, 11, 20, tzinfo=PARIS)
+    suivantes[1].save()
+    with pytest.raises(reinscription.ReinscriptionError, match="closes"):
+        reinscription.reinscrire(parent, campagne, enfant, suivantes, True)
+    assert not Inscription.objects.filter(activite__periode=campagne.periode).exists()
+    assert not Reinscription.objects.exists()
+
+
+def test_it_checks_ownership(client, etranger, enfant):
+    client.force_login(etranger.user)
+    assert client.get(_url(enfant)).status_code == 404
+
+
+def test_bulk_validation_respects_capacity(client_agent, parent, enfant, campagne):
+    cantine = Activite.objects.get(nom="Cantine 2027")
+    second = creer_enfant(parent.famille, prenom="Léo", classe="ce2")
+    autre_foyer = creer_responsable(email="autre@example.org")
+    troisieme = creer_enfant(autre_foyer.famille, prenom="Inès", classe="gs")
+    reinscription.reinscrire(parent, campagne, enfant, [cantine], True)
+    reinscription.reinscrire(parent, campagne, second, [cantine], True)
+    reinscription.reinscrire(autre_foyer, campagne, troisieme, [cantine], True)
+    url = reverse("admin:inscriptions_campagnereinscription_valider", args=[campagne.pk])
+    html = client_agent.get(url).content.decode()
+    assert "0 / 1" in html
+    response = client_agent.post(url, {"activite": cantine.pk}, follow=True)
+    assert "Cantine 2027 : 1 réinscription validée." in response.content.decode()
+    assert "2 réinscriptions restent en attente" in response.content.decode()
+    statuts = dict(
+        Inscription.objects.filter(activite=cantine).values_list("enfant__prenom", "statut")
+    )
+    assert statuts == {"Zoé": "validee", "Léo": "en_attente", "Inès": "en_attente"}
+    assert "1 / 1" in client_agent.get(url).content.decode()
+
+
+def test_a_reader_cannot_validate(client, campagne):
+    from portail.roles import DIRECTION_SITE
+    from tests.conftest import creer_agent
+
+    client.force_login(creer_agent("direction@example.org", DIRECTION_SITE))
+    url = reverse("admin:inscriptions_campagnereinscription_valider", args=[campagne.pk])
+    assert client.post(url, {"activite": 1}).status_code in (403, 302)
+    assert not Inscription.objects.filter(statut="validee", activite__periode=campagne.periode)
