@@ -25,7 +25,7 @@ def _jour_garni(parent, cantine):
 def test_the_daily_list_shows_children_with_health_flags(client_agent, parent, cantine):
     _jour_garni(parent, cantine)
     html = client_agent.get(LISTE, {"activite": cantine.pk, "date": "2026-12-03"}).content.decode()
-    assert "2</strong> enfant(s) attendu(s)" in html
+    assert "2</strong> enfants attendus" in html
     assert "Allergies :</strong> Arachide" in html and "PAI" in html
 
 
@@ -35,7 +35,7 @@ def test_the_daily_list_prints_as_a_pdf_for_the_canteen(client_agent, parent, ca
         LISTE, {"activite": cantine.pk, "date": "2026-12-03", "format": "pdf"}
     )
     texte = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0].extract_text()
-    assert "2 enfant(s)" in texte
+    assert "2 enfants attendus" in texte
     assert "Allergies : Arachide" in texte
     assert "jeudi 3 décembre 2026" in texte
 
