@@ -19,6 +19,7 @@ from portail import rgpd
 from portail.forms import ClotureForm
 from portail.models import Actualite, Demande
 from portail.pages_legales import duree_en_clair
+from reservations.lecture import jour_en_clair
 from reservations.models import Reservation
 
 DEMANDES_PAR_PAGE = 20
@@ -62,6 +63,7 @@ def _prochains_jours(famille, aujourd_hui: datetime.date, enfants: list[Enfant])
     )
     par_enfant: dict[int, list] = {}
     for reservation in reservations:
+        reservation.jour_en_clair = jour_en_clair(reservation.date)
         par_enfant.setdefault(reservation.enfant_id, []).append(reservation)
     return [
         {"enfant": enfant, "reservations": par_enfant[enfant.pk]}
