@@ -93,7 +93,7 @@ def test_staff_book_for_a_family_through_the_same_rules(client_agent, parent, ca
     )
     html = response.content.decode()
     # Deadlines are waived for staff (30/11 is past J-2), closed days are not (Wednesday).
-    assert "1 jour réservé, 1 refusé (fermé (pas d&#x27;accueil ce jour) le 02/12)" in html
+    assert "1 jour réservé, 1 refusé (02/12 : fermé (pas d&#x27;accueil ce jour))" in html
     assert list(Reservation.objects.values_list("date", flat=True)) == [D(2026, 11, 30)]
 
 
