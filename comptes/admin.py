@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from comptes import outbox, services
 from comptes.admin_historique import AuditAdmin
 from comptes.models import Courriel, User
+from comptes.mots import nombre as _nombre
 
 
 class _EmailUniqueMixin:
@@ -43,7 +44,11 @@ def envoyer_invitation(modeladmin, request, queryset):
         else:
             envoyees += 1
     if envoyees:
-        modeladmin.message_user(request, f"{envoyees} invitation(s) envoyée(s).", messages.SUCCESS)
+        modeladmin.message_user(
+            request,
+            _nombre(envoyees, "invitation envoyée.", "invitations envoyées."),
+            messages.SUCCESS,
+        )
 
 
 @admin.register(User)
@@ -169,7 +174,8 @@ def renvoyer(modeladmin, request, queryset):
     _tracer_courriels(request, pks, "Renvoi demandé")
     modeladmin.message_user(
         request,
-        f"{nombre} courriel(s) remis en file d'envoi (les courriels déjà envoyés sont ignorés).",
+        _nombre(nombre, "courriel remis", "courriels remis")
+        + " en file d'envoi (les courriels déjà envoyés sont ignorés).",
     )
 
 
@@ -178,7 +184,9 @@ def annuler_envoi(modeladmin, request, queryset):
     pks = list(queryset.filter(statut__in=Courriel.A_TENTER).values_list("pk", flat=True))
     nombre = outbox.annuler(Courriel.objects.filter(pk__in=pks))
     _tracer_courriels(request, pks, "Envoi annulé")
-    modeladmin.message_user(request, f"{nombre} courriel(s) annulé(s) : plus aucun essai.")
+    modeladmin.message_user(
+        request, _nombre(nombre, "courriel annulé", "courriels annulés") + " : plus aucun essai."
+    )
 
 
 @admin.register(Courriel)
@@ -214,7 +222,8 @@ class CourrielAdmin(admin.ModelAdmin):
         if durables and request.method == "GET":
             self.message_user(
                 request,
-                f"{durables} courriel(s) en échec durable : pas partis plus de 24 h après leur "
+                _nombre(durables, "courriel", "courriels")
+                + " en échec durable : pas partis plus de 24 h après leur "
                 "création (toujours retentés chaque heure). Vérifiez l'adresse ou le serveur "
                 "d'envoi, puis « Renvoyer maintenant » ou « Annuler l'envoi ».",
                 messages.WARNING,

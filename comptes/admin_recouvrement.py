@@ -259,8 +259,12 @@ def enregistrer_rejet(modeladmin, request, queryset):
             lambda pk: sepa.rejeter(
                 LignePrelevement(pk=pk), form.cleaned_data["motif"], request.user
             ),
-            "{n} rejet(s) enregistré(s) : les factures sont de nouveau à payer, les "
-            "familles sont prévenues par courriel.",
+            (
+                "{n} rejet enregistré : la facture est de nouveau à payer, la famille "
+                "est prévenue par courriel.",
+                "{n} rejets enregistrés : les factures sont de nouveau à payer, les "
+                "familles sont prévenues par courriel.",
+            ),
         )
         return None
     return TemplateResponse(

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from comptes import mots
+
 
 def action_sur_lignes_choisies(request: HttpRequest) -> bool:
     """An admin action posted on explicitly ticked rows (not "select all").
@@ -51,10 +53,10 @@ class FiltreStatutATraiter(admin.SimpleListFilter):
         return queryset.filter(statut=self.value())
 
 
-def traiter_une_a_une(modeladmin, request, ids, traiter, bilan: str) -> None:
+def traiter_une_a_une(modeladmin, request, ids, traiter, bilan: str | tuple[str, str]) -> None:
     """Run a service on each selected row in its own transaction: a row another agent has
     just processed is reported (its French message) without blocking the others.
-    `bilan` is the success message, with {n} for the count."""
+    `bilan` is the success message, with {n} for the count (or its singular and plural)."""
     from django.contrib import messages
 
     from comptes.errors import DomainError
@@ -68,6 +70,8 @@ def traiter_une_a_une(modeladmin, request, ids, traiter, bilan: str) -> None:
         else:
             faites += 1
     if faites:
+        if isinstance(bilan, tuple):  # (singular, plural), each with {n}
+            bilan = mots.selon(faites, *bilan)
         modeladmin.message_user(request, bilan.format(n=faites), messages.SUCCESS)
     for erreur in erreurs:
         modeladmin.message_user(request, erreur, messages.WARNING)

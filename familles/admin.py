@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from comptes import services as comptes_services
 from comptes.admin_historique import AuditAdmin
+from comptes.mots import nombre
 from familles import services
 from familles.models import (
     Autorisation,
@@ -165,7 +166,9 @@ def _inviter(modeladmin, request, responsables):
         else:
             envoyees += 1
     modeladmin.message_user(
-        request, f"{envoyees} invitation(s) envoyée(s) par e-mail.", messages.SUCCESS
+        request,
+        nombre(envoyees, "invitation envoyée", "invitations envoyées") + " par e-mail.",
+        messages.SUCCESS,
     )
 
 

@@ -60,7 +60,7 @@ def deposer_document(
             messages.success(
                 request,
                 f"« {documents.objet_demande(type_document, enfant)} » est transmis au service, "
-                "qui le vérifiera ; vous serez prévenu(e) par e-mail.",
+                "qui le vérifiera ; un e-mail vous préviendra.",
             )
             return redirect("mes_documents")
     return render(

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from comptes.mots import accord
 from comptes.services import jetons
 from familles import fiche as services_fiche
 from familles import services
@@ -115,8 +116,8 @@ def enfant_ajouter(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{enfant.prenom} a été ajouté(e) à votre famille. Complétez sa fiche "
-                "sanitaire et ses autorisations depuis cette page.",
+                f"{enfant.prenom} a été {accord(enfant, 'ajouté')} à votre famille. "
+                "Complétez sa fiche sanitaire et ses autorisations depuis cette page.",
             )
             return redirect("ma_famille")
     return render(

@@ -202,7 +202,7 @@ class StatutInscriptionFilter(FiltreStatutATraiter):
     libelle_a_traiter = "À décider (? et !)"
 
 
-def _pour_chaque(modeladmin, request, queryset, faire, bilan: str) -> None:
+def _pour_chaque(modeladmin, request, queryset, faire, bilan: str | tuple[str, str]) -> None:
     traiter_une_a_une(
         modeladmin,
         request,
@@ -219,7 +219,10 @@ def valider(modeladmin, request, queryset):
         request,
         queryset,
         lambda pk: services.valider_inscription(pk, request.user),
-        "{n} inscription(s) validée(s) ; les familles sont prévenues par e-mail.",
+        (
+            "{n} inscription validée ; la famille est prévenue par e-mail.",
+            "{n} inscriptions validées ; les familles sont prévenues par e-mail.",
+        ),
     )
 
 
@@ -247,7 +250,10 @@ def refuser(modeladmin, request, queryset):
             request,
             queryset,
             lambda pk: services.refuser_inscription(pk, request.user, motif),
-            "{n} inscription(s) refusée(s) ; les familles sont prévenues par e-mail.",
+            (
+                "{n} inscription refusée ; la famille est prévenue par e-mail.",
+                "{n} inscriptions refusées ; les familles sont prévenues par e-mail.",
+            ),
         )
         return None
     return TemplateResponse(
@@ -271,7 +277,10 @@ def emettre_attestation(modeladmin, request, queryset):
         request,
         queryset,
         lambda pk: services.emettre_pour_inscription(pk, request.user),
-        "{n} attestation(s) émise(s) ; les familles sont prévenues par e-mail.",
+        (
+            "{n} attestation émise ; la famille est prévenue par e-mail.",
+            "{n} attestations émises ; les familles sont prévenues par e-mail.",
+        ),
     )
 
 
@@ -434,7 +443,10 @@ class InscriptionAdmin(LimiteAuxSites, AuditAdmin):
                 request,
                 Inscription.objects.filter(pk=pk),
                 lambda i: services.refuser_inscription(i, request.user, motif),
-                "{n} inscription(s) refusée(s) ; les familles sont prévenues par e-mail.",
+                (
+                    "{n} inscription refusée ; la famille est prévenue par e-mail.",
+                    "{n} inscriptions refusées ; les familles sont prévenues par e-mail.",
+                ),
             )
             return self._suivant(request, pk)
         return TemplateResponse(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from comptes.errors import DomainError
+from comptes.mots import accord
 from familles.models import Enfant, Responsable
 from inscriptions import emails
 from inscriptions.models import Activite, Attestation, Inscription, age_en_mois
@@ -107,7 +108,7 @@ def motif_non_proposee(
     maintenant = maintenant or timezone.now()
     aujourd_hui = timezone.localdate(maintenant)
     if deja_inscrit:
-        return f"{enfant.prenom} est déjà inscrit(e) à cette activité."
+        return f"{enfant.prenom} est déjà {accord(enfant, 'inscrit')} à cette activité."
     if maintenant < activite.ouverture_inscriptions:
         return f"Les inscriptions ouvrent le {_quand(activite.ouverture_inscriptions)}."
     if maintenant >= activite.fermeture_inscriptions:
@@ -248,7 +249,7 @@ def demander_inscription(
                 inscription.save()
         except IntegrityError:
             raise InscriptionError(
-                f"{enfant.prenom} est déjà inscrit(e) à cette activité."
+                f"{enfant.prenom} est déjà {accord(enfant, 'inscrit')} à cette activité."
             ) from None
         demande.inscription = inscription
         demande.save()
@@ -411,6 +412,7 @@ def contenu_attestation(inscription: Inscription, commune: str) -> dict:
         "commune": commune,
         "enfant": f"{enfant.prenom} {enfant.nom}",
         "date_naissance": enfant.date_naissance.isoformat(),
+        "sexe": enfant.sexe,
         "activite": activite.nom,
         "type": activite.get_type_display(),
         "site": activite.site.nom,

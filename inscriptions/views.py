@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from comptes.mots import accord
 from comptes.services import jetons, tarifs
 from familles import documents, fiche
 from familles.decorators import responsable_required
@@ -176,7 +177,9 @@ def inscrire(request: HttpRequest, enfant_pk: int, activite_pk: int) -> HttpResp
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             if inscription.est_validee:
-                messages.success(request, f"{enfant.prenom} est inscrit(e) à {activite.nom}.")
+                messages.success(
+                    request, f"{enfant.prenom} est {accord(enfant, 'inscrit')} à {activite.nom}."
+                )
             elif inscription.statut == Inscription.Statut.PREINSCRIPTION:
                 messages.success(
                     request,
@@ -268,8 +271,7 @@ def demander_attestation(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "Votre demande d'attestation est transmise au service ; "
-                "vous serez prévenu(e) par e-mail.",
+                "Votre demande d'attestation est transmise au service ; un e-mail vous préviendra.",
             )
     return redirect("inscription_detail", inscription.pk)
 

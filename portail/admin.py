@@ -23,6 +23,7 @@ from comptes.admin_utils import (
 from comptes.errors import DomainError
 from comptes.formats import euros
 from comptes.forms import JetonMixin
+from comptes.mots import nombre as nombre_de
 from comptes.services import jetons
 from familles.models import Responsable
 from inscriptions.models import Inscription
@@ -72,7 +73,10 @@ def _traiter(modeladmin, request, queryset, traiter, verbe: str) -> None:
         request,
         queryset.order_by("pk").values_list("pk", flat=True),
         traiter,
-        f"{{n}} demande(s) {verbe}(s) ; la famille est prévenue par e-mail.",
+        (
+            f"{{n}} demande {verbe} ; la famille est prévenue par e-mail.",
+            f"{{n}} demandes {verbe}s ; les familles sont prévenues par e-mail.",
+        ),
     )
 
 
@@ -83,7 +87,12 @@ def accepter(modeladmin, request, queryset):
     if nombre:
         modeladmin.message_user(
             request,
-            f"{nombre} justificatif(s) de revenus non accepté(s) : ouvrez chaque demande pour "
+            nombre_de(
+                nombre,
+                "justificatif de revenus non accepté",
+                "justificatifs de revenus non acceptés",
+            )
+            + " : ouvrez chaque demande pour "
             "vérifier le document, puis acceptez-la depuis sa page.",
             messages.WARNING,
         )
@@ -256,7 +265,7 @@ class DemandeAdmin(AuditAdmin):
             obj.objet,
             "Date" if len(dates) == 1 else "Dates",
             ", ".join(date_format(d, "D d/m/Y") for d in dates[:12])
-            + (f" et {len(dates) - 12} autre(s)" if len(dates) > 12 else ""),
+            + (f" et {nombre_de(len(dates) - 12, 'autre', 'autres')}" if len(dates) > 12 else ""),
         )
 
     @admin.display(description="traitée", ordering="traitee_le")

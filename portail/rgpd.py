@@ -433,6 +433,7 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
                 **attestation.contenu,
                 "enfant": "données effacées à la demande de la famille",
                 "date_naissance": f"{naissance[:4]}-01-01" if naissance else "",
+                "sexe": "",
                 "famille": nom_anonyme,
                 "efface": True,
             }

@@ -1,18 +1,26 @@
+import datetime
 import json
 
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from comptes.models import Facture
+from comptes.services import finances
+from familles import documents as services_documents
 from familles.decorators import responsable_required
+from familles.models import Enfant, FicheSanitaire, libelle_saison, saison_de
 from portail import rgpd
 from portail.forms import ClotureForm
 from portail.models import Actualite, Demande
 from portail.pages_legales import duree_en_clair
+from reservations.lecture import jour_en_clair
+from reservations.models import Reservation
 
 DEMANDES_PAR_PAGE = 20
 
@@ -27,17 +35,77 @@ def accueil(request: HttpRequest) -> HttpResponse:
     return render(request, "portail/accueil.html", {"actualites": Actualite.publiques()})
 
 
+def _factures_a_payer(famille, aujourd_hui: datetime.date) -> list[Facture]:
+    """Invoices not settled yet, the oldest due first (one query; what is paid comes
+    from finances.annoter_paye, the status from finances.statut_facture)."""
+    factures = list(
+        finances.annoter_paye(Facture.objects.filter(famille=famille, type=Facture.Type.FACTURE))
+        .filter(paye__lt=F("montant"))
+        .defer("pdf")
+        .order_by("echeance", "numero")
+    )
+    for facture in factures:
+        facture.statut = finances.statut_facture(facture, facture.paye, aujourd_hui)
+        facture.reste = facture.montant - facture.paye
+    return factures
+
+
+def _prochains_jours(famille, aujourd_hui: datetime.date, enfants: list[Enfant]) -> list[dict]:
+    """Each child's bookings from today to the end of next week (one query)."""
+    fin = aujourd_hui + datetime.timedelta(days=13 - aujourd_hui.weekday())
+    reservations = (
+        Reservation.objects.filter(
+            inscription__famille=famille, date__gte=aujourd_hui, date__lte=fin
+        )
+        .actives()
+        .select_related("activite")
+        .order_by("date", "activite__nom")
+    )
+    par_enfant: dict[int, list] = {}
+    for reservation in reservations:
+        reservation.jour_en_clair = jour_en_clair(reservation.date)
+        par_enfant.setdefault(reservation.enfant_id, []).append(reservation)
+    return [
+        {"enfant": enfant, "reservations": par_enfant[enfant.pk]}
+        for enfant in enfants
+        if enfant.pk in par_enfant
+    ]
+
+
 @responsable_required
 def tableau_de_bord(request: HttpRequest) -> HttpResponse:
     famille = request.responsable.famille
+    aujourd_hui = timezone.localdate()
     demandes = Demande.objects.for_famille(famille).select_related("demandeur").timeline()
-    page = Paginator(demandes, DEMANDES_PAR_PAGE).get_page(request.GET.get("page"))
-    en_attente = Demande.objects.for_famille(famille).en_attente().count()
+    # Both counts in one query; the paginator takes its total from it.
+    compte = Demande.objects.for_famille(famille).aggregate(
+        total=Count("pk"), en_attente=Count("pk", filter=Q(statut=Demande.Statut.EN_ATTENTE))
+    )
+    paginator = Paginator(demandes, DEMANDES_PAR_PAGE)
+    paginator.count = compte["total"]
+    page = paginator.get_page(request.GET.get("page"))
+    en_attente = compte["en_attente"]
     actualites = (
         Actualite.objects.publiees()
         .pour_famille(famille)
         .select_related("site", "activite")[:ACTUALITES_AFFICHEES]
     )
+    saison = saison_de(aujourd_hui)
+    enfants = list(
+        Enfant.objects.for_famille(famille)
+        .annotate(
+            fiche_certifiee=Exists(
+                FicheSanitaire.objects.filter(enfant=OuterRef("pk"), saison_confirmee=saison)
+            )
+        )
+        .order_by("prenom", "pk")
+    )
+    foyer, par_enfant = services_documents.etat_des_documents(famille, enfants)
+    documents = [
+        ligne
+        for ligne in [*foyer, *(ligne for lignes in par_enfant.values() for ligne in lignes)]
+        if ligne.a_fournir or ligne.etat == services_documents.REFUSE
+    ]
     return render(
         request,
         "portail/tableau_de_bord.html",
@@ -46,6 +114,11 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
             "page": page,
             "nb_en_attente": en_attente,
             "actualites": actualites,
+            "factures": _factures_a_payer(famille, aujourd_hui),
+            "prochains_jours": _prochains_jours(famille, aujourd_hui, enfants),
+            "documents": documents,
+            "fiches": [e for e in enfants if not e.fiche_certifiee],
+            "saison": libelle_saison(saison),
         },
     )
 

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 
 from comptes.admin_historique import AuditAdmin
 from comptes.errors import DomainError
+from comptes.mots import nombre, selon
 from familles.fiche import ce_que_l_enfant_peut_faire, prefetch_autorisations
 from familles.forms import DateInput
 from familles.models import TypeAutorisation
@@ -160,7 +161,7 @@ def _apres_changement_du_calendrier(modeladmin, request, activite) -> None:
     if annules:
         modeladmin.message_user(
             request,
-            f"{annules} réservation(s) annulée(s) sur des jours "
+            nombre(annules, "réservation annulée", "réservations annulées") + " sur des jours "
             "désormais fermés ; les familles sont prévenues.",
             messages.WARNING,
         )
@@ -168,8 +169,13 @@ def _apres_changement_du_calendrier(modeladmin, request, activite) -> None:
     if promus:
         modeladmin.message_user(
             request,
-            f"{promus} enfant(s) de la liste d'attente ont obtenu "
-            "une place ; les familles sont prévenues.",
+            selon(
+                promus,
+                f"{promus} enfant de la liste d'attente a obtenu une place ; sa famille "
+                "est prévenue.",
+                f"{promus} enfants de la liste d'attente ont obtenu une place ; les familles "
+                "sont prévenues.",
+            ),
             messages.SUCCESS,
         )
 
@@ -333,7 +339,8 @@ def _pointer(etat):
         if faits:
             modeladmin.message_user(
                 request,
-                f"{faits} présence(s) relevée(s) : {Reservation.Etat(etat).label.lower()}.",
+                nombre(faits, "présence relevée", "présences relevées")
+                + f" : {Reservation.Etat(etat).label.lower()}.",
                 messages.SUCCESS,
             )
         for erreur in erreurs:
@@ -585,7 +592,9 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
                 else:
                     if faits:
                         self.message_user(
-                            request, f"{faits} présence(s) relevée(s).", messages.SUCCESS
+                            request,
+                            nombre(faits, "présence relevée.", "présences relevées."),
+                            messages.SUCCESS,
                         )
                     for erreur in erreurs:
                         self.message_user(request, erreur, messages.WARNING)

@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from comptes.mots import nombre
 from inscriptions import admin as inscriptions_admin
 from reservations import tirage
 from reservations.models import Reservation, Tirage
@@ -120,14 +121,15 @@ def tirer_maintenant(modeladmin, request, queryset):
         apres_commit(tirer_au_sort, ouverture.pk)
     modeladmin.message_user(
         request,
-        f"{len(dus)} tirage(s) confié(s) au worker : les résultats arrivent dans une minute.",
+        nombre(len(dus), "tirage confié", "tirages confiés")
+        + " au worker : les résultats arrivent dans une minute.",
         messages.SUCCESS,
     )
     if len(dus) < queryset.count():
         modeladmin.message_user(
             request,
-            f"{queryset.count() - len(dus)} ouverture(s) ignorée(s) : déjà tirée(s) ou "
-            "demandes pas encore closes.",
+            nombre(queryset.count() - len(dus), "ouverture ignorée", "ouvertures ignorées")
+            + " : déjà tirées ou demandes pas encore closes.",
             messages.WARNING,
         )
 

@@ -31,7 +31,7 @@ LIBELLES = {
     "absence_signalee": "absence signalée",
     "ferme": "fermé",
     "hors_inscription": "hors inscription",
-    "hors_delai": "hors délai",
+    "hors_delai": "date limite passée",
     "passe": "passé",
     # opening by lottery (reservations/tirage.py)
     "tirage": "demande pour le tirage au sort",

@@ -18,6 +18,7 @@ from inscriptions.models import Inscription
 from portail.models import Demande
 from reservations import emails, tirage
 from reservations.calendrier import Calendrier, jours_entre
+from reservations.delais import format_limite
 from reservations.models import Journee, ParametresReservation, Reservation, SemaineType
 
 # Tests turn this off to show that, without the lock, concurrent bookings overfill a day.
@@ -114,7 +115,7 @@ class Bilan:
             motifs = defaultdict(list)
             for jour, motif in self.refuses:
                 motifs[motif].append(_jj_mm(jour))
-            detail = "; ".join(f"{motif} le {', '.join(jours)}" for motif, jours in motifs.items())
+            detail = "; ".join(f"{', '.join(jours)} : {motif}" for motif, jours in motifs.items())
             parties.append(f"{_pluriel(len(self.refuses), 'refusé', 'refusés')} ({detail})")
         return ", ".join(parties) if parties else "aucun changement"
 
@@ -169,7 +170,7 @@ def motif_refus_reservation(
     if fermeture:
         return f"fermé ({fermeture})"
     if not par_le_service and cal.regle_reservation.depasse(jour, maintenant):
-        return "hors délai"
+        return f"date limite passée le {format_limite(cal.regle_reservation.limite(jour))}"
     return None
 
 
@@ -189,7 +190,8 @@ def motif_refus_annulation(
     if not cal.parametres.annulation_autorisee:
         return "annulation non permise pour cette activité"
     if cal.regle_annulation.depasse(jour, maintenant):
-        return "hors délai d'annulation"
+        limite = format_limite(cal.regle_annulation.limite(jour))
+        return f"date limite d'annulation passée le {limite}"
     return None
 
 

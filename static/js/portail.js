@@ -11,4 +11,10 @@
   if (menu && window.matchMedia && window.matchMedia("(min-width: 576px)").matches) {
     menu.open = true;
   }
+  var pliables = document.querySelectorAll(".pliable-large");
+  for (var i = 0; i < pliables.length; i++) {
+    if (window.matchMedia && window.matchMedia("(min-width: 576px)").matches) {
+      pliables[i].open = true;
+    }
+  }
 })();

@@ -204,7 +204,7 @@ def test_a_mail_failing_for_a_day_shows_in_the_admin_and_the_log_and_is_still_re
     admin = _client(agent)
     url = reverse("admin:comptes_courriel_changelist")
     html = admin.get(url).content.decode()
-    assert "1 courriel(s) en échec durable" in html
+    assert "1 courriel en échec durable" in html
     html = admin.get(url, {"statut__exact": "echec_durable"}).content.decode()
     assert "en échec durable (plus de 24 h)" in html and "Place obtenue" in html
 

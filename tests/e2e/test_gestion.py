@@ -79,7 +79,7 @@ def test_dashboard_then_queue_then_decision(navigateur, live_server, deux_demand
     acceptee, refusee = deux_demandes
     page.get_by_role("button", name=f"Accepter : {acceptee.objet}").click()
     page.wait_for_selector(".messagelist .success")
-    assert "1 demande(s) acceptée(s)" in page.locator(".messagelist").inner_text()
+    assert "1 demande acceptée ; la famille" in page.locator(".messagelist").inner_text()
     assert "type__exact=coordonnees" in page.url  # back on the same queue
     acceptee.refresh_from_db()
     assert acceptee.statut == Demande.Statut.ACCEPTEE

@@ -41,8 +41,8 @@ def test_the_family_is_reminded_once_30_days_before(
     assert "Assurance de Zoé" in mail.outbox[0].body
     assert "/documents/" in mail.outbox[0].body
     assert sortie.getvalue().splitlines() == [
-        "1 document(s) arrivant à expiration signalé(s) aux familles.",
-        "0 document(s) arrivant à expiration signalé(s) aux familles.",
+        "1 document arrivant à expiration signalé aux familles.",
+        "0 document arrivant à expiration signalé aux familles.",
     ]
     document.refresh_from_db()
     assert document.rappel_envoye_le is not None

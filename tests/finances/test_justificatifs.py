@@ -210,7 +210,7 @@ def test_old_proofs_are_renamed_once_by_a_command(
     assert sorted(fichiers_sur_disque(media)) == sorted(
         [ancien.justificatif.name, "justificatifs/2026/avis.html"]
     )
-    assert "1 justificatif(s) renommé(s)" in sortie.getvalue()
+    assert "1 justificatif renommé." in sortie.getvalue()
     assert f"revenus n° {inconnu.pk}" in sortie.getvalue()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("renommer_justificatifs", stdout=io.StringIO())

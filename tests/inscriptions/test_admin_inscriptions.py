@@ -41,7 +41,7 @@ def test_bulk_validation_reports_what_did_not_fit(client_agent, parent, creer_ac
         URL, {"action": "valider", ACTION_CHECKBOX_NAME: [a.pk, b.pk]}, follow=True
     )
     html = response.content.decode()
-    assert "1 inscription(s) validée(s)" in html
+    assert "1 inscription validée ;" in html
     assert "est complète" in html
     assert Inscription.objects.validees().count() == 1
 

@@ -84,6 +84,8 @@ def test_staff_issue_it_and_the_pdf_says_what_it_certifies(
         attestation.code_verification,
         "27 novembre 2026",
         f"/verifier/?code={attestation.code_verification}",
+        "Née le",  # Léa's recorded sex, no "Né(e)"
+        "est inscrite à l'activité",
     ):
         assert attendu in texte, attendu
 
@@ -132,7 +134,7 @@ def test_staff_issue_from_the_enrolment_list(client_agent, inscription):
         {"action": "emettre_attestation", ACTION_CHECKBOX_NAME: [inscription.pk]},
         follow=True,
     )
-    assert "1 attestation(s) émise(s)" in response.content.decode()
+    assert "1 attestation émise ; la famille" in response.content.decode()
     attestation = Attestation.objects.get()
     assert attestation.numero.startswith("A2026-")
     pdf = client_agent.get(reverse("admin:inscriptions_attestation_pdf", args=[attestation.pk]))

@@ -34,7 +34,7 @@ def test_it_offers_eligible_activities_and_says_why_not_the_others(
     assert reverse("inscrire", args=[enfant.pk, ouverte.pk]) in html
     assert "Réservée aux classes suivantes : CM1, CM2." in html
     assert "Les inscriptions sont closes depuis le 1 novembre 2026" in html
-    assert "Léa est déjà inscrit(e) à cette activité." in html
+    assert "Léa est déjà inscrite à cette activité." in html
     assert html.count("S'inscrire<span") == 1
 
 

@@ -130,7 +130,7 @@ def test_a_request_can_be_accepted_from_its_page(client_agent, parent):
     response = client_agent.post(
         reverse("admin:portail_demande_accepter", args=[demande.pk]), follow=True
     )
-    assert "1 demande(s) acceptée(s)" in response.content.decode()
+    assert "1 demande acceptée ; la famille" in response.content.decode()
     assert "Traiter cette demande" not in response.content.decode()
     parent.refresh_from_db()
     assert parent.adresse == "9 rue Neuve"

@@ -134,7 +134,7 @@ def test_income_proofs_are_not_accepted_in_bulk(client_agent, demande_revenus, d
         {"action": "accepter", ACTION_CHECKBOX_NAME: [demande_revenus.pk, demande_adresse.pk]},
         follow=True,
     )
-    assert "1 justificatif(s) de revenus non accepté(s) : ouvrez chaque demande" in (
+    assert "1 justificatif de revenus non accepté : ouvrez chaque demande" in (
         response.content.decode()
     )
     demande_revenus.refresh_from_db()

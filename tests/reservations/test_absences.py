@@ -435,7 +435,7 @@ class TestService:
             {"activite": reservee.activite_id, "date": "2026-11-27"},
         ).content.decode()
         assert "<strong>Absence signalée</strong> (maladie)" in html
-        assert "<strong>0</strong> enfant(s) attendu(s)" in html
+        assert "<strong>0</strong> enfant attendu" in html
         assert "<strong>1</strong> absence signalée par les familles" in html
 
     def test_the_queue_links_to_the_certificate(self, client_agent, reservee, parent):

@@ -25,7 +25,7 @@ def _jour_garni(parent, cantine):
 def test_the_daily_list_shows_children_with_health_flags(client_agent, parent, cantine):
     _jour_garni(parent, cantine)
     html = client_agent.get(LISTE, {"activite": cantine.pk, "date": "2026-12-03"}).content.decode()
-    assert "2</strong> enfant(s) attendu(s)" in html
+    assert "2</strong> enfants attendus" in html
     assert "Allergies :</strong> Arachide" in html and "PAI" in html
 
 
@@ -35,7 +35,7 @@ def test_the_daily_list_prints_as_a_pdf_for_the_canteen(client_agent, parent, ca
         LISTE, {"activite": cantine.pk, "date": "2026-12-03", "format": "pdf"}
     )
     texte = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0].extract_text()
-    assert "2 enfant(s)" in texte
+    assert "2 enfants attendus" in texte
     assert "Allergies : Arachide" in texte
     assert "jeudi 3 décembre 2026" in texte
 
@@ -93,7 +93,7 @@ def test_staff_book_for_a_family_through_the_same_rules(client_agent, parent, ca
     )
     html = response.content.decode()
     # Deadlines are waived for staff (30/11 is past J-2), closed days are not (Wednesday).
-    assert "1 jour réservé, 1 refusé (fermé (pas d&#x27;accueil ce jour) le 02/12)" in html
+    assert "1 jour réservé, 1 refusé (02/12 : fermé (pas d&#x27;accueil ce jour))" in html
     assert list(Reservation.objects.values_list("date", flat=True)) == [D(2026, 11, 30)]
 
 

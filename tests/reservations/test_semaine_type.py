@@ -37,7 +37,7 @@ def test_it_offers_only_the_opening_days(client_parent, inscription):
 def test_the_preview_shows_what_will_happen_and_writes_nothing(client_parent, inscription):
     html = client_parent.post(_url(inscription), {**_donnees(), "apercu": ""}).content.decode()
     assert "5 dates à réserver, 0 en liste d'attente, 0 déjà réservée, 3 ignorées" in html
-    assert "ignoré : hors délai" in html
+    assert "ignoré : date limite passée le jeudi 26 novembre à 23:59" in html
     assert "ignoré : fermé (Vacances de Noël)" in html
     assert "Confirmer et réserver" in html
     assert not Reservation.objects.exists()
@@ -48,7 +48,7 @@ def test_confirming_books_and_keeps_the_pattern(client_parent, inscription):
     response = client_parent.post(_url(inscription), {**_donnees(), "confirmer": ""}, follow=True)
     html = response.content.decode()
     assert "5 jours réservés" in html
-    assert "1 refusé (hors délai le 30/11)" in html
+    assert "1 refusé (30/11 : date limite passée le jeudi 26 novembre à 23:59)" in html
     assert "2 jours de fermeture ignorés" in html
     assert Reservation.objects.count() == 5
     assert SemaineType.objects.get().jours == [0, 3]

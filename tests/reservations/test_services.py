@@ -45,13 +45,13 @@ def test_each_refused_day_says_why_and_nothing_else_changes(inscription):
     )
     assert bilan.reserves == [D(2026, 12, 4)]
     assert dict(bilan.refuses) == {
-        D(2026, 11, 30): "hors délai",
+        D(2026, 11, 30): "date limite passée le jeudi 26 novembre à 23:59",
         D(2026, 12, 2): "fermé (pas d'accueil ce jour)",
         D(2026, 12, 21): "fermé (Vacances de Noël)",
         D(2026, 11, 20): "jour passé",
     }
     assert bilan.resume().startswith("1 jour réservé, 4 refusés (")
-    assert "hors délai le 30/11" in bilan.resume()
+    assert "30/11 : date limite passée le jeudi 26 novembre à 23:59" in bilan.resume()
 
 
 def test_the_summary_reads_like_the_town_wants(inscription, parent, etranger, cantine):
@@ -61,7 +61,8 @@ def test_the_summary_reads_like_the_town_wants(inscription, parent, etranger, ca
         inscription, [D(2026, 12, 3), D(2026, 12, 4), D(2026, 12, 10), D(2026, 11, 30)]
     )
     assert bilan.resume() == (
-        "2 jours réservés, 1 en liste d'attente, 1 refusé (hors délai le 30/11)"
+        "2 jours réservés, 1 en liste d'attente, "
+        "1 refusé (30/11 : date limite passée le jeudi 26 novembre à 23:59)"
     )
 
 
@@ -119,7 +120,9 @@ def test_cancelling_after_the_deadline_is_refused(inscription):
     )
     bilan = services.annuler(inscription, [D(2026, 11, 30), D(2026, 12, 1)])
     assert bilan.annules == [D(2026, 12, 1)]
-    assert bilan.refuses == [(D(2026, 11, 30), "hors délai d'annulation")]
+    assert bilan.refuses == [
+        (D(2026, 11, 30), "date limite d'annulation passée le jeudi 26 novembre à 23:59")
+    ]
     assert _etats(inscription) == {D(2026, 11, 30): Etat.RESERVEE}
 
 
@@ -214,7 +217,10 @@ class TestSemaineType:
             inscription, [0, 3], "toutes", D(2026, 11, 30), D(2026, 12, 24)
         )
         issues = {ligne["date"]: (ligne["issue"], ligne["motif"]) for ligne in lignes}
-        assert issues[D(2026, 11, 30)] == ("ignore", "hors délai")
+        assert issues[D(2026, 11, 30)] == (
+            "ignore",
+            "date limite passée le jeudi 26 novembre à 23:59",
+        )
         assert issues[D(2026, 12, 3)] == ("reserve", "")
         assert issues[D(2026, 12, 21)] == ("ignore", "fermé (Vacances de Noël)")
         assert len(lignes) == 8

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from comptes.mots import nombre
 from comptes.outbox import rattraper
 
 
@@ -12,5 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         relances, durables = rattraper()
         self.stdout.write(
-            f"{relances} courriel(s) remis en file, {durables} nouveau(x) échec(s) durable(s)."
+            nombre(relances, "courriel remis", "courriels remis")
+            + " en file, "
+            + nombre(durables, "nouvel échec durable.", "nouveaux échecs durables.")
         )

@@ -3,6 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from comptes.errors import DomainError
+from comptes.mots import nombre
 from comptes.services import finances
 
 
@@ -37,7 +38,8 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(
-            f"{bilan['factures']} facture(s) émise(s), {finances.euros(bilan['total'])}."
+            nombre(bilan["factures"], "facture émise", "factures émises")
+            + f", {finances.euros(bilan['total'])}."
         )
         for activite in bilan["activites_sans_tarif"]:
             self.stdout.write(f"Pas de tarif : {activite} (jours non facturés).")

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from comptes import tasks
+from comptes.mots import nombre
 from comptes.services import recouvrement
 
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, maintenant=False, **options):
         if maintenant:
             n = recouvrement.relancer()
-            self.stdout.write(f"{n} relance(s) envoyée(s).")
+            self.stdout.write(nombre(n, "relance envoyée.", "relances envoyées."))
         else:
             tasks.relancer_factures.enqueue()
             self.stdout.write("Relances confiées au worker.")

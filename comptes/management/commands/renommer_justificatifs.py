@@ -8,6 +8,7 @@ from django.db import transaction
 
 from comptes import fichiers
 from comptes.models import Revenu
+from comptes.mots import nombre
 
 # What comptes.fichiers.enregistrer names a file: token_urlsafe(16) + detected extension.
 ALEATOIRE = re.compile(r"[A-Za-z0-9_-]{22}\.(pdf|jpg|png)")
@@ -29,7 +30,7 @@ class Command(BaseCommand):
                 renommes += 1
             else:
                 ignores.append(pk)
-        self.stdout.write(f"{renommes} justificatif(s) renommé(s).")
+        self.stdout.write(nombre(renommes, "justificatif renommé.", "justificatifs renommés."))
         if ignores:
             self.stdout.write(
                 f"Laissés tels quels (fichier absent ou type non reconnu, servis en "

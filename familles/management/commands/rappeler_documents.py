@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from comptes.mots import nombre
 from familles import documents, tasks
 
 
@@ -23,4 +24,10 @@ class Command(BaseCommand):
             self.stdout.write("Rappels des documents confiés au worker.")
             return
         envoyes = documents.envoyer_rappels()
-        self.stdout.write(f"{envoyes} document(s) arrivant à expiration signalé(s) aux familles.")
+        self.stdout.write(
+            nombre(
+                envoyes,
+                "document arrivant à expiration signalé aux familles.",
+                "documents arrivant à expiration signalés aux familles.",
+            )
+        )

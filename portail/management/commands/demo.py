@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from comptes.mots import nombre
 from portail import demo
 
 
@@ -47,8 +48,11 @@ class Command(BaseCommand):
         demo.creer_campagne_reinscription()  # réinscription for next season, open now
         duree = time.monotonic() - debut
         self.stdout.write(
-            f"Ville de démonstration prête : {len(crees)} compte(s) de démonstration créé(s), "
-            f"{ajoutees} famille(s) générée(s) en {duree:.1f} s."
+            "Ville de démonstration prête : "
+            + nombre(len(crees), "compte de démonstration créé", "comptes de démonstration créés")
+            + ", "
+            + nombre(ajoutees, "famille générée", "familles générées")
+            + f" en {duree:.1f} s."
         )
         self.stdout.write("")
         self.stdout.write(f"Comptes de démonstration (mot de passe : {demo.MOT_DE_PASSE}) :")

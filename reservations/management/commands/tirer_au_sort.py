@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import OperationalError
 
 from comptes.errors import DomainError
+from comptes.mots import nombre
 from reservations import tirage
 
 
@@ -20,4 +21,4 @@ class Command(BaseCommand):
                 self.stderr.write(
                     f"{ouverture} : pas tiré cette fois ({exc}) ; réessayé au passage suivant."
                 )
-        self.stdout.write(f"{faits} tirage(s) au sort effectué(s).")
+        self.stdout.write(nombre(faits, "tirage au sort effectué.", "tirages au sort effectués."))
