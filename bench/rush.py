@@ -401,7 +401,9 @@ def nu(port: int) -> dict:
     return {**_centiles(durees), "rps": len(durees) / (time.perf_counter() - debut)}
 
 
-RESUME = re.compile(r"(jours? réservés?|en liste d&#x27;attente|en liste d'attente)")
+# The confirmation names the days: "Lundi 14 et mardi 15 décembre réservés pour Léa",
+# "Liste d'attente pour Léa : …" (reservations/lecture.py, annonce_bilan).
+RESUME = re.compile(r"(réservés? pour|[Ll]iste d(&#x27;|')attente)")
 
 
 def ruee(port: int, parents: list[dict]) -> dict:
