@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 
 from comptes.errors import DomainError
 from comptes.mots import accord
-from familles.models import Enfant, Responsable
+from familles.models import Enfant, Responsable, saison_de
 from inscriptions import emails
 from inscriptions.models import Activite, Attestation, Inscription, age_en_mois
 from portail.models import Demande
@@ -54,23 +54,19 @@ def _age_convient(activite: Activite, naissance: datetime.date, jour: datetime.d
 NIVEAUX = ["tps", "ps", "ms", "gs", "cp", "ce1", "ce2", "cm1", "cm2", "college"]
 
 
-def _annee_scolaire(jour: datetime.date) -> int:
-    return jour.year if jour.month >= 9 else jour.year - 1
-
-
 def classe_pour_periode(enfant: Enfant, periode, aujourd_hui: datetime.date) -> str:
     """The class the child will be in during the season.
 
     Enrolments for next year open in spring: a CE1 pupil then enrols as a CE2, and a
     child not yet at school enters petite section the year they turn 3.
     """
-    annees = _annee_scolaire(periode.debut) - _annee_scolaire(aujourd_hui)
+    annees = saison_de(periode.debut) - saison_de(aujourd_hui)
     if annees <= 0:
         return enfant.classe
     if enfant.classe in NIVEAUX:
         return NIVEAUX[min(NIVEAUX.index(enfant.classe) + annees, len(NIVEAUX) - 1)]
     if enfant.classe == "":
-        age_a_la_rentree = _annee_scolaire(periode.debut) - enfant.date_naissance.year
+        age_a_la_rentree = saison_de(periode.debut) - enfant.date_naissance.year
         if age_a_la_rentree >= 3:
             return NIVEAUX[min(age_a_la_rentree - 2, len(NIVEAUX) - 1)]
     return enfant.classe

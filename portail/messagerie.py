@@ -36,10 +36,6 @@ class MessagerieError(DomainError):
 # --- read state -----------------------------------------------------------------------
 
 
-def nb_non_lus_famille(famille) -> int:
-    return Discussion.objects.filter(famille=famille, non_lu_famille=True).count()
-
-
 def nb_non_lus_service() -> int:
     """Threads with a family's message no agent has read yet (admin dashboard)."""
     return Discussion.objects.non_lues_par_le_service().count()
