@@ -217,12 +217,42 @@ class Enfant(models.Model):
         return bool(self.allergies or self.pai)
 
 
+JOURS_SEMAINE = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
 class Rattachement(models.Model):
-    """Enfant × Famille: a child of separated parents belongs to two households."""
+    """Enfant × Famille: a child of separated parents belongs to two households.
+
+    Each household's link says its share of the custody. The share guides the household
+    (its calendar shows its weeks, its semaine type offers "mes semaines de garde"); it
+    never forbids a booking: parents swap weeks, and one child is at most once per day
+    and activity whoever booked (the booking constraint stays per child).
+    """
+
+    class Garde(models.TextChoices):
+        LIBRE = "libre", "Sans répartition fixée (les foyers s'organisent)"
+        SEMAINES = "semaines", "Une semaine sur deux (semaines paires ou impaires)"
+        JOURS = "jours", "Certains jours de la semaine"
+
+    class Semaines(models.TextChoices):
+        PAIRES = "paires", "Semaines paires"
+        IMPAIRES = "impaires", "Semaines impaires"
 
     enfant = models.ForeignKey(Enfant, on_delete=models.CASCADE, related_name="rattachements")
     famille = models.ForeignKey(Famille, on_delete=models.CASCADE, related_name="rattachements")
     depuis = models.DateField("depuis le", auto_now_add=True)
+    garde = models.CharField(
+        "partage de la garde", max_length=10, choices=Garde, default=Garde.LIBRE
+    )
+    semaines = models.CharField(
+        "semaines de ce foyer",
+        max_length=10,
+        choices=Semaines,
+        blank=True,
+        help_text="Numéros de semaine ISO, comme sur les calendriers français.",
+    )
+    # Weekdays of this household when the custody is split by weekday (0 = lundi).
+    jours = models.JSONField("jours de ce foyer", default=list, blank=True)
 
     history = HistoricalRecords()
 
@@ -235,6 +265,44 @@ class Rattachement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enfant} — {self.famille}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.garde == self.Garde.SEMAINES and not self.semaines:
+            raise ValidationError(
+                {"semaines": "Indiquez si ce foyer a les semaines paires ou impaires."}
+            )
+        jours_valides = bool(self.jours) and all(
+            isinstance(j, int) and 0 <= j <= 6 for j in self.jours
+        )
+        if self.garde == self.Garde.JOURS and not jours_valides:
+            raise ValidationError({"jours": "Indiquez au moins un jour de la semaine."})
+        if self.garde != self.Garde.SEMAINES:
+            self.semaines = ""
+        if self.garde != self.Garde.JOURS:
+            self.jours = []
+
+    def a_la_garde(self, jour: datetime.date) -> bool:
+        """Whether the day falls in this household's share (always, without a split)."""
+        if self.garde == self.Garde.SEMAINES and self.semaines:
+            paire = jour.isocalendar().week % 2 == 0
+            return paire == (self.semaines == self.Semaines.PAIRES)
+        if self.garde == self.Garde.JOURS and self.jours:
+            return jour.weekday() in self.jours
+        return True
+
+    @property
+    def description_garde(self) -> str:
+        """ "semaines paires", "le lundi et le mardi", "" when nothing is fixed."""
+        if self.garde == self.Garde.SEMAINES and self.semaines:
+            return self.get_semaines_display().lower()
+        if self.garde == self.Garde.JOURS and self.jours:
+            noms = [JOURS_SEMAINE[j] for j in sorted(self.jours)]
+            if len(noms) == 1:
+                return f"le {noms[0]}"
+            return "le " + ", le ".join(noms[:-1]) + f" et le {noms[-1]}"
+        return ""
 
 
 class PersonneAutorisee(models.Model):

@@ -248,13 +248,16 @@ class Inscription(models.Model):
         verbose_name_plural = "inscriptions"
         ordering = ["-cree_le"]
         constraints = [
-            # A refused or withdrawn request may be made again; anything else is one per child and
-            # activity (an activity belongs to one season).
+            # A refused or withdrawn request may be made again; anything else is one per child,
+            # household and activity (an activity belongs to one season): a child in garde
+            # alternée is enrolled by each household in its own name, billed to it.
             models.UniqueConstraint(
-                fields=["enfant", "activite"],
+                fields=["enfant", "famille", "activite"],
                 condition=~models.Q(statut__in=["refusee", "annulee"]),
-                name="inscription_unique_par_enfant_activite",
-                violation_error_message="Cet enfant est déjà inscrit à cette activité.",
+                name="inscription_unique_par_enfant_foyer_activite",
+                violation_error_message=(
+                    "Cet enfant est déjà inscrit à cette activité par votre foyer."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(date_debut__lte=models.F("date_fin")),

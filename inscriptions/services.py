@@ -200,7 +200,12 @@ def demander_inscription(
             .select_related("periode", "site")
             .get(pk=activite.pk)
         )
-        deja = Inscription.objects.actives().filter(enfant=enfant, activite=activite).exists()
+        # Per household: in garde alternée each household enrols the child in its own name.
+        deja = (
+            Inscription.objects.actives()
+            .filter(enfant=enfant, famille=responsable.famille, activite=activite)
+            .exists()
+        )
         motif = motif_non_proposee(enfant, activite, deja, maintenant)
         if motif:
             raise InscriptionError(motif)

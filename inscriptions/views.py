@@ -93,7 +93,9 @@ def choisir_activite(request: HttpRequest, enfant_pk: int) -> HttpResponse:
         )
     )
     deja = set(
-        Inscription.objects.actives().filter(enfant=enfant).values_list("activite_id", flat=True)
+        Inscription.objects.actives()
+        .filter(enfant=enfant, famille=famille)
+        .values_list("activite_id", flat=True)
     )
     prix = tarifs.tarifications(famille, activites)
     a_l_ecole, ailleurs, autres_sites, non_proposees = [], [], [], []
@@ -143,7 +145,11 @@ def inscrire(request: HttpRequest, enfant_pk: int, activite_pk: int) -> HttpResp
     aujourd_hui = timezone.localdate()
     if request.method == "GET":
         # Say why at once rather than after the parent has filled the form in.
-        deja = Inscription.objects.actives().filter(enfant=enfant, activite=activite).exists()
+        deja = (
+            Inscription.objects.actives()
+            .filter(enfant=enfant, famille=request.responsable.famille, activite=activite)
+            .exists()
+        )
         motif = services.motif_non_proposee(enfant, activite, deja)
         if motif:
             messages.info(request, f"{activite.nom} ({activite.site.nom}) : {motif}")
