@@ -159,7 +159,14 @@ def _verifier_dates(
 
 
 def _nb_inscrits(activite: Activite) -> int:
-    return activite.inscriptions.validees().count()
+    # Children, not enrolments: a child in garde alternée enrolled by both households
+    # holds one place.
+    return activite.inscriptions.validees().values("enfant_id").distinct().count()
+
+
+def _place_deja_tenue(enfant_id: int, activite: Activite) -> bool:
+    """The child already holds a place through the other household's enrolment."""
+    return activite.inscriptions.validees().filter(enfant_id=enfant_id).exists()
 
 
 def places_restantes(activite: Activite) -> int | None:
@@ -236,7 +243,9 @@ def demander_inscription(
             and not activite.preinscription
             and not en_attente
         )
-        if automatique and places_restantes(activite) != 0:
+        if automatique and (
+            places_restantes(activite) != 0 or _place_deja_tenue(enfant.pk, activite)
+        ):
             inscription.statut = Inscription.Statut.VALIDEE
             inscription.decidee_le = maintenant
             demande.statut = Demande.Statut.ACCEPTEE
@@ -286,7 +295,7 @@ def _valider(inscription: Inscription, agent) -> None:
             f"{inscription.get_statut_display().lower()}."
         )
     activite = Activite.objects.select_for_update(no_key=True).get(pk=inscription.activite_id)
-    if activite.capacite is not None:
+    if activite.capacite is not None and not _place_deja_tenue(inscription.enfant_id, activite):
         inscrits = _nb_inscrits(activite)
         if inscrits >= activite.capacite:
             raise InscriptionError(

@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError
 
 from comptes.errors import DomainError
+from familles.models import Rattachement
 from inscriptions import services
 from inscriptions.models import Activite, Inscription
 from portail import services as portail_services
@@ -288,3 +289,25 @@ def test_an_automatic_validation_tells_both_parents(
         _inscrire(parent, creer_enfant(parent.famille), activite)
     executer_taches()
     assert len(mailoutbox) == 2
+
+
+def test_each_household_of_a_child_in_garde_alternee_enrols_in_its_own_name(
+    parent, etranger, creer_activite
+):
+    activite = creer_activite(validation=Activite.Validation.AUTOMATIQUE, capacite=1)
+    enfant = creer_enfant(parent.famille)
+    Rattachement.objects.create(enfant=enfant, famille=etranger.famille)
+    premiere = _inscrire(parent, enfant, activite)
+    # The activity is full, but the child already holds its place: the second household's
+    # enrolment validates too, and the place is counted once.
+    seconde = _inscrire(etranger, enfant, activite)
+    assert (premiere.famille, seconde.famille) == (parent.famille, etranger.famille)
+    assert premiere.statut == seconde.statut == Inscription.Statut.VALIDEE
+    assert services.places_restantes(activite) == 0
+    # Another child is not let in on the strength of it.
+    autre = creer_enfant(parent.famille, prenom="Hugo")
+    assert _inscrire(parent, autre, activite).statut == Inscription.Statut.EN_ATTENTE
+    # "Déjà inscrit" is per household.
+    with pytest.raises(DomainError, match="déjà inscrite"):
+        _inscrire(etranger, enfant, activite)
+    assert Inscription.objects.filter(enfant=enfant).count() == 2
