@@ -417,7 +417,7 @@ def _facturer_lot(mois, fin, lot: list[int], sans_tarif: set[str], agent) -> lis
 def _creer_en_masse(modele, objets: list, raison: str, agent=None) -> list:
     """One insert for many rows, with one audit row each (comptes/historique.py) in the
     name of the staff member who asked for the run."""
-    return creer_en_masse(modele, objets, par=agent, raison=raison, batch_size=2000)
+    return creer_en_masse(modele, objets, par=agent, raison=raison, batch_size=2000, copie=True)
 
 
 _COLONNES_LIGNE = [
