@@ -797,8 +797,14 @@ def _garde_alternee_demo(rentree: int) -> None:
             source=QuotientFamilial.Source.CAF,
             depuis=periode.debut,
         )
+        # Enrolled the week before the school year, for the whole season.
         inscription = inscriptions_services.demander_inscription(
-            parent, chloe, cantine, max(aujourd_hui, periode.debut), periode.fin
+            parent,
+            chloe,
+            cantine,
+            periode.debut,
+            periode.fin,
+            maintenant=_dt(periode.debut - datetime.timedelta(days=7), 9),
         )
         cree_le = _dt(mois_dernier - datetime.timedelta(days=10), 9)
         reservations += [

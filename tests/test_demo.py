@@ -111,7 +111,9 @@ def test_the_separated_family_shares_chloe_week_by_week(db):
             .filter(inscription__famille=foyer, inscription__enfant=chloe)
             .values_list("date", flat=True)
         )
-        # Its own weeks only, in this month and the next.
+        # Within its own enrolment, on its own weeks only, in this month and the next.
+        (inscription,) = inscriptions.filter(famille=foyer)
+        assert all(inscription.date_debut <= d <= inscription.date_fin for d in dates)
         assert all(rattachements[foyer.pk].a_la_garde(d) for d in dates)
         assert {(d.year, d.month) for d in dates} >= {(2026, 11), (2026, 12)}
         jours[foyer.pk] = dates
