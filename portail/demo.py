@@ -35,6 +35,10 @@ LOGINS = {
     "payer en ligne, une modification de coordonnées en attente, un document manquant et un "
     "autre en attente de vérification",
     "parent2@example.org": "parent d'un autre foyer",
+    "mere.garde@example.org": "mère de Chloé, en garde alternée (semaines impaires) : "
+    "son foyer, ses réservations, sa facture",
+    "pere.garde@example.org": "père de Chloé, second foyer (semaines paires) : il réserve "
+    "ses semaines et ne voit rien de l'autre foyer",
     "gestionnaire@example.org": "agent du service enfance (administration : /gestion/)",
 }
 
@@ -496,8 +500,14 @@ def _enfant(rng: random.Random, nom: str, rentree: int) -> Enfant:
     )
 
 
-def _creer_parent(email: str, coordonnees: dict, famille: Famille | None = None) -> Responsable:
-    user = User.objects.create_user(email, MOT_DE_PASSE)
+def _creer_parent(
+    email: str, coordonnees: dict, famille: Famille | None = None, hache: str | None = None
+) -> Responsable:
+    """`hache`: the demo password already hashed (one hash for several accounts is faster)."""
+    if hache:
+        user = User.objects.create(email=email, password=hache)
+    else:
+        user = User.objects.create_user(email, MOT_DE_PASSE)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     if famille is None:
         return familles_services.creer_famille(user, coordonnees)
@@ -711,8 +721,110 @@ def creer_comptes_connus() -> list[str]:
         )
         _justificatif_de_revenus_demo(p2)
         crees.append("parent2@example.org")
+    if not User.objects.filter(email="mere.garde@example.org").exists():
+        _garde_alternee_demo(rentree)
+        crees += ["mere.garde@example.org", "pere.garde@example.org"]
     _recouvrement_demo()
     return crees
+
+
+# --- garde alternée (issue 10): Chloé lives one week with each parent -------------------
+
+GARDE_ALTERNEE = [
+    # e-mail, coordonnées, semaines ISO du foyer, quotient familial
+    ("mere.garde@example.org", {"civilite": "mme", "prenom": "Sophie", "nom": "Moreau",
+     "adresse": "8 avenue des Tilleuls", "telephone_mobile": "06 21 43 65 87",
+     "profession": "Infirmière"}, Rattachement.Semaines.IMPAIRES, Decimal("1150.00")),
+    ("pere.garde@example.org", {"civilite": "m", "prenom": "Julien", "nom": "Lambert",
+     "adresse": "27 chemin des Vignes", "telephone_mobile": "06 72 98 34 56",
+     "profession": "Technicien"}, Rattachement.Semaines.PAIRES, Decimal("610.00")),
+]  # fmt: skip
+
+
+@transaction.atomic
+def _garde_alternee_demo(rentree: int) -> None:
+    """A separated family: Chloé (CE1) is attached to her mother's household and her
+    father's, one ISO week in two each. Each household enrols her in the canteen in its
+    own name, books its own weeks of this month and the next (past days marked present),
+    and has last month's invoice at its own quotient."""
+    from comptes.models import QuotientFamilial
+    from comptes.services import finances
+    from reservations.calendrier import Calendrier
+    from reservations.models import Reservation
+
+    periode = creer_catalogue()
+    cantine = _activite(periode, Activite.Type.RESTAURATION, "ferry")
+    naissance = datetime.date(rentree - 7, 5, 9)
+    chloe = Enfant(
+        nom="Lambert",
+        prenom="Chloé",
+        sexe="f",
+        date_naissance=naissance,
+        ecole=ECOLES[0],
+        classe=classe_pour(naissance, rentree),
+    )
+    maintenant = timezone.now()
+    aujourd_hui = timezone.localdate(maintenant)
+    mois_dernier = (aujourd_hui.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    fin = (aujourd_hui.replace(day=1) + datetime.timedelta(days=62)).replace(day=1)
+    cal = Calendrier.charger(cantine, mois_dernier, fin)
+    jours_ouverts = [
+        j
+        for j in (
+            mois_dernier + datetime.timedelta(days=n) for n in range((fin - mois_dernier).days)
+        )
+        # Open days, not the day parent1's demo made full (Léa waits there).
+        if not cal.motif_fermeture(j) and cal.places(j) != 0
+    ]
+    reservations, familles = [], []
+    hache = make_password(MOT_DE_PASSE)  # one hash for both parents, as for generated ones
+    for email, coordonnees, semaines, quotient in GARDE_ALTERNEE:
+        coord = {**_coordonnees(random.Random(email), coordonnees["nom"], False), **coordonnees}
+        parent = _creer_parent(email, coord, hache=hache)
+        famille = parent.famille
+        familles.append(famille)
+        if chloe.pk is None:
+            familles_services.ajouter_enfant(parent, chloe, [])
+            rattachement = Rattachement.objects.get(enfant=chloe, famille=famille)
+        else:
+            rattachement = Rattachement(enfant=chloe, famille=famille)
+            Famille.objects.filter(pk=famille.pk).update(nombre_enfants_a_charge=1)
+        rattachement.garde, rattachement.semaines = Rattachement.Garde.SEMAINES, semaines
+        rattachement.save()
+        QuotientFamilial.objects.create(
+            famille=famille,
+            valeur=quotient,
+            source=QuotientFamilial.Source.CAF,
+            depuis=periode.debut,
+        )
+        # Enrolled the week before the school year, for the whole season.
+        inscription = inscriptions_services.demander_inscription(
+            parent,
+            chloe,
+            cantine,
+            periode.debut,
+            periode.fin,
+            maintenant=_dt(periode.debut - datetime.timedelta(days=7), 9),
+        )
+        cree_le = _dt(mois_dernier - datetime.timedelta(days=10), 9)
+        reservations += [
+            Reservation(
+                inscription=inscription,
+                enfant=chloe,
+                activite=cantine,
+                date=j,
+                etat=Reservation.Etat.PRESENT if j < aujourd_hui else Reservation.Etat.RESERVEE,
+                source=Reservation.Source.SEMAINE_TYPE,
+                cree_le=cree_le,
+                modifiee_le=cree_le,
+                modifiee_par=parent.user,
+            )
+            for j in jours_ouverts
+            if rattachement.a_la_garde(j)
+        ]
+    Reservation.objects.bulk_create(reservations)
+    if mois_dernier >= periode.debut:
+        finances.facturer_mois(mois_dernier, familles=familles)
 
 
 def _recouvrement_demo() -> None:

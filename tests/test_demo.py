@@ -1,14 +1,18 @@
+import datetime
+import zoneinfo
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from comptes.models import User
-from familles.models import Enfant, Famille
+from comptes.models import Facture, LigneFacture, User
+from familles.models import Enfant, Famille, Rattachement
 from inscriptions.models import Activite, Inscription
 from portail.demo import MOT_DE_PASSE
 from portail.models import Demande
+from reservations.models import Reservation
 
 
 def _demo(*args):
@@ -76,3 +80,50 @@ def test_it_refuses_to_run_in_production(db):
     with pytest.raises(CommandError, match="refusée quand DEBUG est désactivé"):
         call_command("demo", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def test_the_separated_family_shares_chloe_week_by_week(db):
+    # Friday 27 November 2026: last month is October, this month and the next are booked.
+    with time_machine.travel(
+        datetime.datetime(2026, 11, 27, 10, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")), tick=False
+    ):
+        sortie = _demo("--familles", "0")
+    mere = User.objects.get(email="mere.garde@example.org")
+    pere = User.objects.get(email="pere.garde@example.org")
+    assert "mere.garde@example.org" in sortie and "pere.garde@example.org" in sortie
+    assert mere.check_password(MOT_DE_PASSE) and pere.check_password(MOT_DE_PASSE)
+    # Two households, one child each sees.
+    (chloe,) = Enfant.objects.for_user(mere)
+    assert list(Enfant.objects.for_user(pere)) == [chloe]
+    foyer_mere, foyer_pere = mere.responsable.famille, pere.responsable.famille
+    assert foyer_mere != foyer_pere
+    rattachements = {r.famille_id: r for r in Rattachement.objects.filter(enfant=chloe)}
+    assert set(rattachements) == {foyer_mere.pk, foyer_pere.pk}
+    assert {r.semaines for r in rattachements.values()} == {"paires", "impaires"}
+    # Each household enrolled her in the same canteen, in its own name.
+    inscriptions = Inscription.objects.filter(enfant=chloe, statut=Inscription.Statut.VALIDEE)
+    assert {i.famille_id for i in inscriptions} == {foyer_mere.pk, foyer_pere.pk}
+    assert len({i.activite_id for i in inscriptions}) == 1
+    jours = {}
+    for foyer in (foyer_mere, foyer_pere):
+        dates = set(
+            Reservation.objects.actives()
+            .filter(inscription__famille=foyer, inscription__enfant=chloe)
+            .values_list("date", flat=True)
+        )
+        # Within its own enrolment, on its own weeks only, in this month and the next.
+        (inscription,) = inscriptions.filter(famille=foyer)
+        assert all(inscription.date_debut <= d <= inscription.date_fin for d in dates)
+        assert all(rattachements[foyer.pk].a_la_garde(d) for d in dates)
+        assert {(d.year, d.month) for d in dates} >= {(2026, 11), (2026, 12)}
+        jours[foyer.pk] = dates
+    assert not jours[foyer_mere.pk] & jours[foyer_pere.pk]
+    # One invoice each for October, at each household's own quotient.
+    for foyer, prix in ((foyer_mere, "3.00"), (foyer_pere, "2.10")):
+        facture = Facture.objects.get(famille=foyer, type=Facture.Type.FACTURE)
+        assert facture.mois == datetime.date(2026, 10, 1) and facture.montant > 0
+        lignes = LigneFacture.objects.filter(facture=facture)
+        assert {str(p) for p in lignes.values_list("prix_unitaire", flat=True)} == {prix}
+        assert all(
+            rattachements[foyer.pk].a_la_garde(d) for d in lignes.values_list("date", flat=True)
+        )

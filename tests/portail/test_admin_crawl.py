@@ -52,7 +52,7 @@ def _jeu_de_donnees():
     )
     inscription = Inscription.objects.filter(statut=Inscription.Statut.VALIDEE).first()
     inscriptions_services.emettre_pour_inscription(inscription.pk, chef)
-    facture = Facture.objects.first()
+    facture = Facture.objects.filter(famille=famille).first()
     finances.enregistrer_paiement(famille, Decimal("5.00"), "cheque", agent=chef, facture=facture)
     revenu = Revenu(famille=famille, annee=2025, montant_annuel=Decimal("24000"))
     revenu.justificatif.save("avis.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
