@@ -23,7 +23,8 @@ class SemaineTypeForm(forms.Form):
         choices=SemaineType.Frequence.choices,
         widget=forms.RadioSelect,
         initial=SemaineType.Frequence.TOUTES,
-        help_text="Une semaine sur deux : pour les familles en garde alternée.",
+        help_text="Garde alternée : semaines paires ou impaires selon les numéros de semaine "
+        "du calendrier, ou une semaine sur deux à partir de la date de début.",
     )
     debut = forms.DateField(label="Du", widget=DateInput())
     fin = forms.DateField(label="Au", widget=DateInput())

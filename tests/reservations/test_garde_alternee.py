@@ -8,6 +8,7 @@ import datetime
 import threading
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
@@ -161,6 +162,30 @@ def test_staff_booking_for_a_household_is_refused_the_other_households_day(
     bilan = services.reserver(chez_maman, [JEUDI_3], par=agent, par_le_service=True)
     assert bilan.autre_foyer == [JEUDI_3]
     assert Reservation.objects.actives().filter(date=JEUDI_3).count() == 1
+
+
+def test_staff_see_which_household_booked_and_are_warned_on_the_other_ones_day(
+    client_agent, pere, chez_maman, chez_papa
+):
+    services.reserver(chez_papa, [JEUDI_3])
+    html = client_agent.get(reverse("admin:reservations_reservation_changelist")).content
+    assert pere.famille.nom in html.decode()
+    response = client_agent.post(
+        reverse("admin:inscriptions_inscription_changelist") + "?statut=toutes",
+        {
+            "action": "reserver_pour_la_famille",
+            ACTION_CHECKBOX_NAME: [chez_maman.pk],
+            "confirmer": "1",
+            "debut": "2026-12-03",
+            "fin": "2026-12-04",
+            "jours": ["3", "4"],
+        },
+        follow=True,
+    )
+    (message,) = list(get_messages(response.wsgi_request))
+    assert message.level_tag == "warning"
+    assert "1 jour réservé, 1 jour réservé par l'autre foyer (03/12)" in message.message
+    assert Reservation.objects.get(date=JEUDI_3).inscription == chez_papa
 
 
 def test_a_booking_that_slips_past_the_check_becomes_the_french_message(
