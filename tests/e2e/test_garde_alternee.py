@@ -88,3 +88,26 @@ def test_the_fathers_calendar_shows_the_mothers_days_and_his_weeks(
         assert Reservation.objects.get(date=D(2026, 12, 3)).inscription != chez_papa
     finally:
         context.close()
+
+
+def test_the_fathers_semaine_type_offers_his_weeks(telephone, live_server, deux_foyers):
+    _chez_maman, chez_papa = deux_foyers
+    se_connecter(telephone, live_server, "pere@example.org", MOT_DE_PASSE)
+    telephone.goto(f"{live_server.url}/reservations/{chez_papa.pk}/semaine-type/")
+    mes_semaines = telephone.get_by_label("Mes semaines de garde (semaines impaires)")
+    assert mes_semaines.is_checked()
+    telephone.get_by_label("jeudi").check()
+    telephone.get_by_label("vendredi").check()
+    telephone.get_by_label("Au").fill("2026-12-18")
+    telephone.get_by_role("button", name="Voir l'aperçu").click()
+    texte = telephone.inner_text("main")
+    # Weeks 49 and 51; Thursday 3 is the mother's (a swapped day).
+    assert "1 réservée par l'autre foyer (ignorée)" in texte
+    assert "ignoré : réservé par l'autre foyer" in texte
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    telephone.screenshot(path=str(ARTEFACTS / "garde-semaine-type-360.png"), full_page=True)
+    telephone.get_by_role("button", name="Confirmer et réserver").click()
+    telephone.wait_for_load_state()
+    assert sorted(
+        Reservation.objects.filter(inscription=chez_papa).values_list("date", flat=True)
+    ) == [D(2026, 12, 4), D(2026, 12, 17), D(2026, 12, 18)]
