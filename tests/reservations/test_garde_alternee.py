@@ -109,6 +109,19 @@ def test_the_other_days_of_the_submission_are_still_booked(client, chez_maman, c
     ) == [JEUDI_10]
 
 
+def test_the_message_names_the_days_or_counts_them():
+    assert services.message_autre_foyer([D(2026, 12, 1)]) == (
+        "Le mardi 1er décembre est réservé par l'autre foyer."
+    )
+    assert services.message_autre_foyer([D(2027, 1, 4), D(2026, 12, 31)]) == (
+        "Les jeudi 31 décembre, lundi 4 janvier sont réservés par l'autre foyer."
+    )
+    jours = [D(2026, 12, 1) + datetime.timedelta(days=7 * i) for i in range(6)]
+    assert services.message_autre_foyer(jours) == (
+        "6 jours sont réservés par l'autre foyer, du mardi 1er décembre au mardi 5 janvier."
+    )
+
+
 def test_a_forged_cancellation_of_the_other_households_day_changes_nothing(
     client, chez_maman, chez_papa
 ):
