@@ -263,7 +263,7 @@ def reserver_pour_la_famille(modeladmin, request, queryset):
                 modeladmin.message_user(
                     request,
                     f"{inscription} : {bilan.resume()}.",
-                    messages.WARNING if bilan.refuses else messages.SUCCESS,
+                    messages.WARNING if bilan.refuses or bilan.autre_foyer else messages.SUCCESS,
                 )
         return None
     return TemplateResponse(
@@ -486,6 +486,7 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
     list_display = [
         "date",
         "enfant",
+        "foyer",
         "activite_nom",
         "site",
         "etat",
@@ -500,7 +501,7 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
         "activite__type",
         "source",
     ]
-    list_select_related = ["enfant", "activite__site"]
+    list_select_related = ["enfant", "activite__site", "inscription__famille"]
     search_fields = ["enfant__nom", "enfant__prenom", "inscription__famille__nom"]
     date_hierarchy = "date"
     actions = [
@@ -531,6 +532,11 @@ class ReservationAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    # garde alternée: the household whose enrolment made the booking
+    @admin.display(description="foyer", ordering="inscription__famille__nom")
+    def foyer(self, obj):
+        return obj.inscription.famille.nom
 
     @admin.display(description="activité", ordering="activite__nom")
     def activite_nom(self, obj):

@@ -23,15 +23,27 @@ class SemaineTypeForm(forms.Form):
         choices=SemaineType.Frequence.choices,
         widget=forms.RadioSelect,
         initial=SemaineType.Frequence.TOUTES,
-        help_text="Une semaine sur deux : pour les familles en garde alternée.",
+        help_text="Garde alternée : semaines paires ou impaires selon les numéros de semaine "
+        "du calendrier, ou une semaine sur deux à partir de la date de début.",
     )
     debut = forms.DateField(label="Du", widget=DateInput())
     fin = forms.DateField(label="Au", widget=DateInput())
 
-    def __init__(self, *args, jours_ouverture=None, **kwargs):
+    def __init__(self, *args, jours_ouverture=None, semaines_de_garde="", **kwargs):
         super().__init__(*args, **kwargs)
         if jours_ouverture:
             self.fields["jours"].choices = [c for c in Jour.choices if c[0] in jours_ouverture]
+        if semaines_de_garde:
+            # garde alternée by weeks: the household's own parity, named as theirs, first.
+            Frequence = SemaineType.Frequence
+            mienne = (
+                Frequence.SEMAINES_PAIRES
+                if semaines_de_garde == "paires"
+                else Frequence.SEMAINES_IMPAIRES
+            )
+            self.fields["frequence"].choices = [
+                (mienne.value, f"Mes semaines de garde (semaines {semaines_de_garde})")
+            ] + [c for c in Frequence.choices if c[0] != mienne]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

@@ -4,7 +4,7 @@ import calendar
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, FilteredRelation, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.html import format_html
@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from comptes.models import QuotientFamilial
 from comptes.services import tarifs
+from familles.models import Rattachement
 from inscriptions.models import Inscription
 from reservations import services
 from reservations.calendrier import Calendrier, jours_entre, tranches_du_tarif
@@ -37,6 +38,8 @@ LIBELLES = {
     "tirage": "demande pour le tirage au sort",
     "tirage_ouvert": "tirage au sort",
     "tirage_ferme": "tirage au sort",
+    # garde alternée: the other household's day, whatever its state (nothing more said)
+    "autre_foyer": "réservé par l'autre foyer",
 }
 
 
@@ -61,6 +64,9 @@ class Jour:
     motif: str = ""
     places_restantes: int | None = None
     position: int | None = None
+    # Outside the household's share of the custody (garde alternée): a hint, still
+    # bookable ("hors de vos semaines de garde").
+    hors_garde: str = ""
     # What the page prints, computed once per day by `_habiller` (formatting ~100 dates
     # through the template filters was a third of the page's time).
     iso: str = ""
@@ -97,6 +103,8 @@ def _habiller(jours: list[Jour]) -> None:
         j.numero = f"{abreges[jour_semaine]} {d.day}"
         j.libelle = j._libelle()
         j.libelle_complet = f"{noms[jour_semaine]} {d.day} {mois[d.month]} {d.year} : {j.libelle}"
+        if j.hors_garde:
+            j.libelle_complet += f" ({j.hors_garde})"
 
 
 def _cellule(j: Jour | None) -> str:
@@ -109,6 +117,8 @@ def _cellule(j: Jour | None) -> str:
         classes += " jour-coche"
     if j.sans_accueil:
         classes += " sans-accueil"
+    if j.hors_garde:
+        classes += " hors-garde"
     if not j.cochable:
         return format_html(
             '<td class="{}"><span class="visually-hidden">{}</span> <span aria-hidden="true">'
@@ -166,9 +176,11 @@ def jours_du_mois(
         cal = services._charger(inscription, debut, fin)  # (says bookings are not open)
     else:
         cal = Calendrier.charger_mois(inscription.activite, debut, fin, parametres)
-    # One grouped read for the places taken and the child's own booking each day. The
-    # services keep each waiting list ranked 1..k (it closes up when someone leaves it),
-    # so the child's rank is their position: no count of the rows ahead per day.
+    # One grouped read for the places taken and the child's booking each day, with the
+    # household that made it (garde alternée: the child's, not the enrolment's, so the
+    # other household's days show). The services keep each waiting list ranked 1..k (it
+    # closes up when someone leaves it), so the child's rank is their position: no count
+    # of the rows ahead per day.
     a_moi = Q(enfant_id=inscription.enfant_id)
     par_jour = (
         Reservation.objects.actives()
@@ -178,14 +190,25 @@ def jours_du_mois(
             occupees=Count("pk", filter=Q(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)),
             mon_etat=Max("etat", filter=a_moi),
             mon_rang=Max("rang_attente", filter=a_moi),
+            foyer=Max("inscription__famille_id", filter=a_moi),
         )
         .order_by()
     )
-    occupees, miennes = {}, {}
-    for date, n, etat, rang in par_jour:
+    occupees, miennes, autre_foyer = {}, {}, set()
+    for date, n, etat, rang, foyer in par_jour:
         occupees[date] = n
-        if etat is not None:  # (one active booking per child and day: the constraint)
+        if etat is None:
+            continue
+        if foyer == inscription.famille_id:  # (one active booking per child and day)
             miennes[date] = (etat, rang)
+        else:
+            autre_foyer.add(date)
+    garde = garde_du_foyer(inscription)
+    hors_garde = garde and (
+        "hors de vos semaines de garde"
+        if garde.garde == garde.Garde.SEMAINES
+        else "hors de vos jours de garde"
+    )
     semaines = []
     for semaine in calendar.Calendar().monthdatescalendar(annee, mois):
         ligne = []
@@ -201,15 +224,25 @@ def jours_du_mois(
                     occupees.get(jour, 0),
                     aujourd_hui,
                     maintenant,
+                    jour in autre_foyer,
                 )
             )
+            j = ligne[-1]
+            if j and garde and j.etat in ETATS_A_RESERVER and not garde.a_la_garde(jour):
+                j.hors_garde = hors_garde
         semaines.append(ligne)
     _habiller([j for semaine in semaines for j in semaine if j is not None])
     return cal, semaines
 
 
-def _jour(cal, inscription, jour, reservation, occupees, aujourd_hui, maintenant) -> Jour:
-    """reservation: the child's active booking that day, as (etat, rang_attente), or None."""
+def _jour(
+    cal, inscription, jour, reservation, occupees, aujourd_hui, maintenant, autre_foyer=False
+) -> Jour:
+    """reservation: the child's active booking that day through this household, as
+    (etat, rang_attente), or None; autre_foyer: the other household booked the day (its
+    state is not the household's business: neither bookable nor cancellable from here)."""
+    if autre_foyer:
+        return Jour(jour, "autre_foyer")
     etat, rang = reservation or (None, None)
     if etat in Reservation.ETATS_POINTES or etat == Etat.ABSENCE_SIGNALEE:
         return Jour(jour, etat)
@@ -243,12 +276,29 @@ def _jour(cal, inscription, jour, reservation, occupees, aujourd_hui, maintenant
     return Jour(jour, "libre", cochable=True, places_restantes=restantes)
 
 
+def garde_du_foyer(inscription: Inscription) -> Rattachement | None:
+    """The household's share of the custody when its link fixes one (garde alternée),
+    else None. Read with the enrolment by `inscription_et_autres`; otherwise one query."""
+    if hasattr(inscription, "garde_du_foyer"):
+        lien = Rattachement(
+            garde=inscription.garde_du_foyer or Rattachement.Garde.LIBRE,
+            semaines=inscription.semaines_du_foyer or "",
+            jours=inscription.jours_du_foyer or [],
+        )
+    else:
+        lien = Rattachement.objects.filter(
+            enfant_id=inscription.enfant_id, famille_id=inscription.famille_id
+        ).first()
+    return lien if lien is not None and lien.description_garde else None
+
+
 def inscription_et_autres(
     user, pk: int, jour_du_prix: datetime.date | None = None
 ) -> tuple[Inscription | None, list[Inscription]]:
     """The user's enrolment `pk` (None: not theirs), with its booking rules, its tariff
     and the household's quotient in force on `jour_du_prix` (`quotient_du_jour`), and
-    its household's validated current enrolments, to switch between children: one query."""
+    its household's validated current enrolments, to switch between children, and the
+    household's share of each child's custody (`garde_du_foyer`): one query."""
     aujourd_hui = timezone.localdate()
     validee = Q(statut=Inscription.Statut.VALIDEE, date_fin__gte=aujourd_hui)
     quotient = QuotientFamilial.objects.filter(
@@ -265,7 +315,16 @@ def inscription_et_autres(
             "activite__parametres_reservation",
             "activite__tarif",
         )
-        .annotate(quotient_du_jour=Subquery(quotient.values("valeur")[:1]))
+        .annotate(
+            quotient_du_jour=Subquery(quotient.values("valeur")[:1]),
+            lien=FilteredRelation(
+                "enfant__rattachements",
+                condition=Q(enfant__rattachements__famille_id=F("famille_id")),
+            ),
+            garde_du_foyer=F("lien__garde"),
+            semaines_du_foyer=F("lien__semaines"),
+            jours_du_foyer=F("lien__jours"),
+        )
         .order_by("enfant__prenom", "activite__nom")
     )
     inscription = next((i for i in lignes if i.pk == pk), None)
@@ -418,6 +477,8 @@ def annonce_bilan(bilan: services.Bilan, prenom: str) -> str:
         phrases.append(_phrase(bilan.annules, "annulé", "annulés", pour))
     if bilan.deja:
         phrases.append(_phrase(bilan.deja, "déjà réservé", "déjà réservés", ""))
+    if bilan.autre_foyer:
+        phrases.append(services.message_autre_foyer(bilan.autre_foyer).rstrip("."))
     if bilan.refuses:
         par_motif: dict[str, list[datetime.date]] = {}
         for jour, motif in bilan.refuses:

@@ -419,6 +419,9 @@ class SemaineType(models.Model):
             "une_sur_deux_decalee",
             ("Une semaine sur deux, à partir de la deuxième semaine"),
         )
+        # Garde alternée by ISO week number, as the household's link (Rattachement) says.
+        SEMAINES_PAIRES = "semaines_paires", "Semaines paires (numéros de semaine ISO)"
+        SEMAINES_IMPAIRES = "semaines_impaires", "Semaines impaires (numéros de semaine ISO)"
 
     inscription = models.OneToOneField(
         Inscription, on_delete=models.CASCADE, related_name="semaine_type"

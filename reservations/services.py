@@ -5,7 +5,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -74,6 +74,9 @@ class Bilan:
     ignores: list[tuple[datetime.date, str]] = field(default_factory=list)
     # Requests recorded for an opening by lottery (reservations/tirage.py).
     tirage: list[datetime.date] = field(default_factory=list)
+    # Days the child is booked through the other household's enrolment (garde alternée):
+    # refused, whatever the page showed.
+    autre_foyer: list[datetime.date] = field(default_factory=list)
 
     @property
     def a_change(self) -> bool:
@@ -111,6 +114,15 @@ class Bilan:
                     len(self.ignores), "jour de fermeture ignoré", "jours de fermeture ignorés"
                 )
             )
+        if self.autre_foyer:
+            partie = _pluriel(
+                len(self.autre_foyer),
+                "jour réservé par l'autre foyer",
+                "jours réservés par l'autre foyer",
+            )
+            if len(self.autre_foyer) <= 5:
+                partie += f" ({', '.join(_jj_mm(j) for j in sorted(self.autre_foyer))})"
+            parties.append(partie)
         if self.refuses:
             motifs = defaultdict(list)
             for jour, motif in self.refuses:
@@ -247,19 +259,20 @@ def _lire_journees(activite, jours) -> dict:
     return {j.date: j for j in lignes}
 
 
-def _etat_des_jours(activite, jours, enfant=None) -> tuple[dict, dict, set]:
+def _etat_des_jours(activite, jours, enfant=None) -> tuple[dict, dict, dict]:
     """In one grouped query: places taken per day, (length, last rank) of each day's
-    waiting list, and the days on which `enfant` already has an active booking."""
+    waiting list, and the household (famille id) through whose enrolment `enfant` holds
+    an active booking each day (one at most: the constraint), whichever household it is."""
     if not jours:
-        return {}, {}, set()
+        return {}, {}, {}
     mesures = {
         "occupees": Count("pk", filter=Q(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)),
         "file": Count("pk", filter=Q(etat=Etat.ATTENTE)),
         "dernier": Max("rang_attente"),
     }
     if enfant is not None:
-        mesures["miennes"] = Count("pk", filter=Q(enfant=enfant))
-    occupees, attente, miens = {}, {}, set()
+        mesures["foyer"] = Max("inscription__famille_id", filter=Q(enfant=enfant))
+    occupees, attente, foyers = {}, {}, {}
     for ligne in (
         Reservation.objects.actives()
         .filter(activite=activite, date__in=jours)
@@ -271,15 +284,44 @@ def _etat_des_jours(activite, jours, enfant=None) -> tuple[dict, dict, set]:
             occupees[ligne["date"]] = ligne["occupees"]
         if ligne["file"]:
             attente[ligne["date"]] = (ligne["file"], ligne["dernier"])
-        if ligne.get("miennes"):
-            miens.add(ligne["date"])
-    return occupees, attente, miens
+        if ligne.get("foyer") is not None:
+            foyers[ligne["date"]] = ligne["foyer"]
+    return occupees, attente, foyers
 
 
 def _occupation(activite, jours) -> tuple[dict, dict]:
     """Places taken per day, and (length, last rank) of each day's waiting list."""
     occupees, attente, _ = _etat_des_jours(activite, jours)
     return occupees, attente
+
+
+def jours_du_foyer(inscription: Inscription, jours) -> tuple[set, set]:
+    """The days among `jours` on which the child has an active booking, split between
+    this enrolment's household and the other one (garde alternée): one query."""
+    miens, autres = set(), set()
+    for jour, famille_id in (
+        Reservation.objects.actives()
+        .filter(enfant_id=inscription.enfant_id, activite_id=inscription.activite_id)
+        .filter(date__in=jours)
+        .values_list("date", "inscription__famille_id")
+    ):
+        (miens if famille_id == inscription.famille_id else autres).add(jour)
+    return miens, autres
+
+
+def message_autre_foyer(jours) -> str:
+    """ "Le mardi 8 décembre est réservé par l'autre foyer." (several days: one sentence)."""
+    from reservations.lecture import JOURS_NOMMES_MAX, jour_en_clair, liste_de_jours
+
+    jours = sorted(jours)
+    if len(jours) == 1:
+        return f"Le {liste_de_jours(jours)} est réservé par l'autre foyer."
+    if len(jours) > JOURS_NOMMES_MAX:
+        return (
+            f"{len(jours)} jours sont réservés par l'autre foyer, du "
+            f"{jour_en_clair(jours[0])} au {jour_en_clair(jours[-1])}."
+        )
+    return f"Les {liste_de_jours(jours)} sont réservés par l'autre foyer."
 
 
 def _enregistrer_demande(
@@ -336,14 +378,19 @@ def _reserver(
         else:
             candidats.append(jour)
     # The caller (modifier) holds the days' locks: a concurrent booking has committed by
-    # now. The child's own bookings and the counts come in one query.
-    occupees, attente, existantes = _etat_des_jours(activite, candidats, inscription.enfant)
+    # now. The child's bookings (whichever household made them) and the counts come in
+    # one query.
+    occupees, attente, foyers = _etat_des_jours(activite, candidats, inscription.enfant)
     _apres_comptage()
     a_valider = cal.parametres.validation_requise and not par_le_service
     nouvelles = []
     for jour in candidats:
-        if jour in existantes:
-            bilan.deja.append(jour)
+        if jour in foyers:
+            # One child at most once a day, whoever booked: the other household's day is
+            # refused, before any place or waiting list is considered.
+            (bilan.deja if foyers[jour] == inscription.famille_id else bilan.autre_foyer).append(
+                jour
+            )
             continue
         places = cal.places(jour)
         commun = {
@@ -385,18 +432,23 @@ def _annuler(
     par_le_service: bool,
     maintenant,
 ) -> None:
-    """Cancel the child's bookings on those days (the days are locked by the caller)."""
+    """Cancel the child's bookings on those days (the days are locked by the caller);
+    never one the other household made (garde alternée)."""
     par_jour = {
         r.date: r
-        for r in Reservation.objects.select_for_update()
+        for r in Reservation.objects.select_for_update(of=("self",))
         .actives()
         .filter(enfant=inscription.enfant, activite=inscription.activite, date__in=jours)
+        .annotate(foyer=F("inscription__famille_id"))
     }
     a_liberer = []
     for jour in jours:
         reservation = par_jour.get(jour)
         if reservation is None:
             continue  # nothing booked that day: nothing to cancel (a double submit)
+        if reservation.foyer != inscription.famille_id:
+            bilan.autre_foyer.append(jour)
+            continue
         if reservation.etat in Reservation.ETATS_POINTES:
             bilan.refuses.append((jour, "présence déjà relevée"))
             continue
@@ -490,6 +542,21 @@ def modifier(
             "Beaucoup de familles réservent en ce moment : rien n'a été "
             "enregistré, réessayez dans un instant."
         ) from None
+    except IntegrityError:
+        # The constraint (one active booking per child, activity and day) is the last
+        # guard: a booking that slipped past the check (the other household's at the same
+        # instant) rolled everything back. Say why, in the same words as the check.
+        miens, autres = jours_du_foyer(inscription, a_reserver)
+        if autres:
+            raise ReservationError(
+                f"{message_autre_foyer(autres)} Rien n'a été enregistré."
+            ) from None
+        if miens:
+            raise ReservationError(
+                "Ces jours viennent d'être réservés pour votre enfant : rien de plus n'a été "
+                "enregistré."
+            ) from None
+        raise
 
 
 def _delai_de_verrou() -> None:
@@ -840,12 +907,18 @@ def dates_semaine_type(
     jours: list[int], frequence: str, debut: datetime.date, fin: datetime.date
 ) -> list[datetime.date]:
     premier_lundi = debut - datetime.timedelta(days=debut.weekday())
+    Frequence = SemaineType.Frequence
 
     def semaine_retenue(jour: datetime.date) -> bool:
-        if frequence == SemaineType.Frequence.TOUTES:
+        if frequence == Frequence.TOUTES:
             return True
+        if frequence in (Frequence.SEMAINES_PAIRES, Frequence.SEMAINES_IMPAIRES):
+            # By the ISO week number, as the household's link says (a year with a week 53
+            # gives two odd weeks in a row: W53 then W1).
+            paire = jour.isocalendar().week % 2 == 0
+            return paire == (frequence == Frequence.SEMAINES_PAIRES)
         rang = (jour - premier_lundi).days // 7
-        return rang % 2 == (0 if frequence == SemaineType.Frequence.UNE_SUR_DEUX else 1)
+        return rang % 2 == (0 if frequence == Frequence.UNE_SUR_DEUX else 1)
 
     return [j for j in jours_entre(debut, fin) if j.weekday() in jours and semaine_retenue(j)]
 
@@ -882,11 +955,7 @@ def apercu_semaine_type(
     if not dates:
         return []
     cal = _charger(inscription, dates[0], dates[-1])
-    existantes = set(
-        Reservation.objects.actives()
-        .filter(enfant=inscription.enfant, activite=inscription.activite, date__in=dates)
-        .values_list("date", flat=True)
-    )
+    existantes, autre_foyer = jours_du_foyer(inscription, dates)
     # Today's counts, read without locks: an estimate, the booking decides again.
     occupees, attente = _occupation(inscription.activite, dates)
     a_valider = cal.parametres.validation_requise
@@ -901,6 +970,10 @@ def apercu_semaine_type(
             lignes.append({"date": jour, "issue": "ignore", "motif": motif})
         elif jour in existantes:
             lignes.append({"date": jour, "issue": "deja", "motif": "déjà réservé"})
+        elif jour in autre_foyer:
+            lignes.append(
+                {"date": jour, "issue": "autre_foyer", "motif": "réservé par l'autre foyer"}
+            )
         elif jour in au_tirage:
             lignes.append({"date": jour, "issue": "tirage", "motif": ""})
         elif not _place_libre(cal.places(jour), occupees.get(jour, 0), longueur_file):

@@ -16,11 +16,11 @@ from comptes import fichiers
 from comptes.services import jetons, tarifs
 from familles.decorators import responsable_required
 from familles.fiche import fiche_confirmee
-from familles.models import Enfant
+from familles.models import Enfant, Rattachement
 from inscriptions.models import Inscription
 from reservations import absences, ical, lecture, planning, services, tirage
 from reservations.forms import AbsenceForm, CertificatForm, SemaineTypeForm
-from reservations.models import Absence, FluxCalendrier, Reservation, SemaineType
+from reservations.models import Absence, FluxCalendrier, SemaineType
 
 
 def _get_inscription_for_user(request: HttpRequest, pk: int) -> Inscription:
@@ -68,10 +68,11 @@ def _message_bilan(
     inscription: Inscription,
     texte: str | None = None,
 ) -> None:
+    refus = bilan.refuses or bilan.autre_foyer
     niveau = (
         messages.SUCCESS
-        if bilan.a_change and not bilan.refuses
-        else (messages.WARNING if bilan.refuses else messages.INFO)
+        if bilan.a_change and not refus
+        else (messages.WARNING if refus else messages.INFO)
     )
     texte = texte or bilan.resume().capitalize() + "."
     if cout := _cout(inscription, bilan.reserves, bilan.annules):
@@ -147,6 +148,11 @@ def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResp
             "fiche_a_certifier": fiche_a_certifier,
             "prochain_jour": lecture.jour_en_clair(prochain.date) if prochain else None,
             "modifiable": lecture.modifiable(semaines),
+            # garde alternée: the household's share, said once, and the legend's entries
+            "garde": lecture.garde_du_foyer(inscription),
+            "jours_autre_foyer": any(
+                j is not None and j.etat == "autre_foyer" for semaine in semaines for j in semaine
+            ),
             "jours_semaine": [
                 "lundi",
                 "mardi",
@@ -175,13 +181,10 @@ def _enregistrer_calendrier(request, inscription, annee, mois) -> HttpResponse:
     except services.ReservationError as exc:
         messages.error(request, exc.message)
         return retour
-    actives = set(
-        Reservation.objects.actives()
-        .filter(
-            enfant=inscription.enfant, activite=inscription.activite, date__in=coches | affiches
-        )
-        .values_list("date", flat=True)
-    )
+    # The child's bookings of those days, this household's apart from the other's (garde
+    # alternée): a day the other household booked is never cancelled from here, and
+    # ticking it goes to the service, which refuses it.
+    actives, _autre_foyer = services.jours_du_foyer(inscription, coches | affiches)
     # A day shown ticked and now unticked is a cancellation; a ticked day not yet booked
     # is a booking (the service re-checks every rule, whatever the page showed).
     a_reserver = coches - actives
@@ -237,8 +240,23 @@ def semaine_type(request: HttpRequest, pk: int) -> HttpResponse:
             "fin": inscription.date_fin,
         }
     )
+    # garde alternée by weeks: the form offers (and, the first time, preselects) the
+    # household's weeks as its link says.
+    lien = Rattachement.objects.filter(
+        enfant_id=inscription.enfant_id, famille_id=inscription.famille_id
+    ).first()
+    semaines_de_garde = lien.semaines if lien and lien.garde == Rattachement.Garde.SEMAINES else ""
+    if semaines_de_garde and not existante:
+        initial["frequence"] = (
+            SemaineType.Frequence.SEMAINES_PAIRES
+            if semaines_de_garde == Rattachement.Semaines.PAIRES
+            else SemaineType.Frequence.SEMAINES_IMPAIRES
+        )
     form = SemaineTypeForm(
-        request.POST or None, initial=initial, jours_ouverture=parametres.jours_ouverture
+        request.POST or None,
+        initial=initial,
+        jours_ouverture=parametres.jours_ouverture,
+        semaines_de_garde=semaines_de_garde,
     )
     apercu = None
     if request.method == "POST" and form.is_valid():
@@ -279,7 +297,15 @@ def semaine_type(request: HttpRequest, pk: int) -> HttpResponse:
             "existante": existante,
             "nb": {
                 issue: sum(1 for ligne in apercu if ligne["issue"] == issue)
-                for issue in ("reserve", "a_valider", "tirage", "attente", "deja", "ignore")
+                for issue in (
+                    "reserve",
+                    "a_valider",
+                    "tirage",
+                    "attente",
+                    "deja",
+                    "autre_foyer",
+                    "ignore",
+                )
             }
             if apercu
             else None,
