@@ -61,7 +61,7 @@ def _inscriptions_queryset():
 def ma_famille(request: HttpRequest) -> HttpResponse:
     famille = request.responsable.famille
     enfants = list(
-        Enfant.objects.for_famille(famille)
+        services_fiche.avec_derniere_modification(Enfant.objects.for_famille(famille))
         .select_related("regime_alimentaire", "fiche_sanitaire__confirmee_par")
         .prefetch_related(
             Prefetch("personnes_autorisees", queryset=PersonneAutorisee.objects.order_by("pk")),
@@ -75,7 +75,12 @@ def ma_famille(request: HttpRequest) -> HttpResponse:
     )
     aujourd_hui = timezone.localdate()
     saison = saison_de(aujourd_hui)
+    responsables = list(Responsable.objects.filter(famille=famille).select_related("user"))
+    foyer = {r.user_id for r in responsables}
     for enfant in enfants:
+        enfant.derniere_modification = services_fiche.derniere_modification(
+            enfant, request.user, foyer
+        )
         # Pending and current enrolments made by this household.
         enfant.inscriptions_en_cours = [
             i
@@ -85,7 +90,6 @@ def ma_famille(request: HttpRequest) -> HttpResponse:
         fiche = getattr(enfant, "fiche_sanitaire", None)
         enfant.fiche = fiche
         enfant.fiche_a_jour = fiche is not None and fiche.saison_confirmee == saison
-    responsables = Responsable.objects.filter(famille=famille).select_related("user")
     return render(
         request,
         "familles/ma_famille.html",
