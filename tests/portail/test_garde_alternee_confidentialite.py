@@ -29,10 +29,10 @@ from familles.models import (
 from inscriptions import services as services_inscriptions
 from inscriptions.models import Inscription
 from portail import messagerie
-from portail.models import Discussion, PieceJointe
+from portail.models import Discussion, Message, PieceJointe
 from reservations import absences
 from reservations import services as services_reservations
-from reservations.models import FluxCalendrier, Reservation
+from reservations.models import Absence, FluxCalendrier, Reservation
 from tests.conftest import creer_enfant, creer_responsable
 from tests.finances.aide import jour as _jour
 from tests.finances.aide import tarif as _tarif
@@ -68,6 +68,7 @@ SECRETS_A = {
     "message": "Texte confidentiel du foyer Zephyr",
     "objet du message": "Objet Zephyr",
     "piece jointe": "avis-zephyr.pdf",
+    "enfant de A seul": "Zacharias",
 }
 
 
@@ -94,6 +95,8 @@ def foyers(cantine, agent):
         famille_a, prenom="Lea", nom="Partagee", ecole="Ecole des Deux-Maisons", classe="ce1"
     )
     Rattachement.objects.create(enfant=lea, famille=b.famille)
+    # A's child from another union: not B's child at all.
+    zacharie = creer_enfant(famille_a, prenom=SECRETS_A["enfant de A seul"], nom="Durand")
     # A certified the health record and answered an authorisation: B sees both, never
     # A's name.
     FicheSanitaire.objects.create(
@@ -173,11 +176,11 @@ def foyers(cantine, agent):
     mandat_a = sepa.signer_mandat(
         famille_a, a.user, SECRETS_A["titulaire du mandat"], "FR7630006000011234567890189"
     )
-    FluxCalendrier.objects.create(famille=famille_a, jeton="jeton-du-foyer-a")
     return {
         "a": a,
         "b": b,
         "lea": lea,
+        "enfant_a": zacharie,
         "inscription_a": inscriptions[a],
         "facture_a": facture_a,
         "paiement_a": paiement_a,
@@ -188,6 +191,7 @@ def foyers(cantine, agent):
         "attestation_a": attestation_a,
         "revenu_a": famille_a.revenus.get(),
         "mandat_a": mandat_a,
+        "flux_a": FluxCalendrier.objects.create(famille=famille_a, jeton="jeton-du-foyer-a"),
     }
 
 
@@ -200,6 +204,33 @@ def _secrets(foyers) -> dict[str, str]:
         "numero d'attestation": f["attestation_a"].numero,
         "code de verification": f["attestation_a"].code_verification,
         "fichier du document": f["document_a"].fichier.name.rsplit("/", 1)[-1],
+    }
+
+
+def _ids_a(foyers) -> list[int]:
+    """The ids of A's own objects (and of the shared child) to put in every URL."""
+    return sorted({v.pk for cle, v in foyers.items() if cle.endswith("_a")} | {foyers["lea"].pk})
+
+
+def _etat_de_a(foyers) -> dict:
+    """What a forged request by B must leave untouched in household A."""
+    famille = foyers["a"].famille
+    return {
+        "reservations": sorted(
+            Reservation.objects.filter(inscription__famille=famille).values_list("pk", "etat")
+        ),
+        "inscriptions": sorted(
+            Inscription.objects.filter(famille=famille).values_list("pk", "statut")
+        ),
+        "documents": sorted(famille.documents.values_list("pk", "statut")),
+        "messages": Message.objects.filter(discussion__famille=famille).count(),
+        "absences": sorted(
+            Absence.objects.filter(inscription__famille=famille).values_list("pk", "certificat")
+        ),
+        "demandes": sorted(famille.demandes.values_list("pk", "statut")),
+        "mandats": sorted(famille.mandats_sepa.values_list("pk", "revoque_le")),
+        "factures": sorted(Facture.objects.filter(famille=famille).values_list("pk", "montant")),
+        "flux": list(FluxCalendrier.objects.filter(famille=famille).values_list("jeton")),
     }
 
 
@@ -249,14 +280,7 @@ def test_household_b_walks_every_parent_page_without_seeing_a(client, foyers):
     client.force_login(b.user)
     jeton_b = FluxCalendrier.objects.create(famille=b.famille, jeton="jeton-du-foyer-b").jeton
     secrets = _secrets(foyers)
-    ids_a = sorted(
-        {
-            foyers[cle].pk
-            for cle in foyers
-            if cle.endswith("_a") and cle != "a"  # A's own objects, not the shared child
-        }
-        | {foyers["lea"].pk}
-    )
+    ids_a = _ids_a(foyers)
     routes = _routes()
     assert len(routes) > 30  # the walk really covers the parent apps
     vues, problemes = 0, []
@@ -273,8 +297,29 @@ def test_household_b_walks_every_parent_page_without_seeing_a(client, foyers):
                     problemes.append(f"{url}: {', '.join(fuites)}")
             elif 300 <= response.status_code < 400 and _fuites(response["Location"], secrets):
                 problemes.append(f"{url} redirige vers {response['Location']}")
+    for pk in ids_a:  # the planning of one child: ?enfant=
+        response = client.get(reverse("planning_pdf", args=[2026, 12]), {"enfant": pk})
+        if response.status_code == 200 and _fuites(_texte(response), secrets):
+            problemes.append(f"planning ?enfant={pk}: {_fuites(_texte(response), secrets)}")
     assert vues >= len(routes)
     assert problemes == [], "\n".join(problemes)
+
+
+def test_household_b_posting_to_every_parent_url_changes_nothing_of_a(client, foyers):
+    """Forged POSTs (no form, A's ids everywhere): never a 403 or an error, and not one
+    of A's bookings, enrolments, documents, messages, requests, mandates or invoices
+    changes."""
+    client.force_login(foyers["b"].user)
+    avant = _etat_de_a(foyers)
+    problemes = []
+    for _route, motif in _routes():
+        for kwargs in _remplissages(motif, _ids_a(foyers), "jeton-du-foyer-b"):
+            url = reverse(motif.name, kwargs=kwargs)
+            response = client.post(url, {"jours": ["2026-12-01"], "motif": "autre"})
+            if response.status_code == 403 or response.status_code >= 500:
+                problemes.append(f"POST {url}: {response.status_code}")
+    assert problemes == [], "\n".join(problemes)
+    assert _etat_de_a(foyers) == avant
 
 
 @pytest.mark.parametrize(
@@ -343,7 +388,7 @@ def test_the_walk_can_see_a_secrets_when_signed_in_as_a(client, foyers):
     """The control: the same walk as A finds A's secrets, so B's clean walk means something."""
     client.force_login(foyers["a"].user)
     secrets = _secrets(foyers)
-    ids_a = sorted({foyers[cle].pk for cle in foyers if cle.endswith("_a")})
+    ids_a = _ids_a(foyers)
     vus = set()
     for _route, motif in _routes():
         for kwargs in _remplissages(motif, ids_a, "jeton-du-foyer-a"):
