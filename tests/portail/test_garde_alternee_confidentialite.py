@@ -173,6 +173,7 @@ def foyers(cantine, agent):
     )
     services_inscriptions.demander_attestation(a, inscriptions[a])
     attestation_a = services_inscriptions.emettre_attestation(inscriptions[a], agent)
+    attestation_b = services_inscriptions.emettre_attestation(inscriptions[b], agent)
     mandat_a = sepa.signer_mandat(
         famille_a, a.user, SECRETS_A["titulaire du mandat"], "FR7630006000011234567890189"
     )
@@ -191,6 +192,10 @@ def foyers(cantine, agent):
         "attestation_a": attestation_a,
         "revenu_a": famille_a.revenus.get(),
         "mandat_a": mandat_a,
+        # B's own documents, walked too: they must not carry A's data either.
+        "inscription_b": inscriptions[b],
+        "facture_b": Facture.objects.get(famille=b.famille),
+        "attestation_b": attestation_b,
         "flux_a": FluxCalendrier.objects.create(famille=famille_a, jeton="jeton-du-foyer-a"),
     }
 
@@ -280,12 +285,12 @@ def test_household_b_walks_every_parent_page_without_seeing_a(client, foyers):
     client.force_login(b.user)
     jeton_b = FluxCalendrier.objects.create(famille=b.famille, jeton="jeton-du-foyer-b").jeton
     secrets = _secrets(foyers)
-    ids_a = _ids_a(foyers)
+    ids = sorted(set(_ids_a(foyers)) | {v.pk for k, v in foyers.items() if k.endswith("_b")})
     routes = _routes()
     assert len(routes) > 30  # the walk really covers the parent apps
     vues, problemes = 0, []
     for _route, motif in routes:
-        for kwargs in _remplissages(motif, ids_a, jeton_b):
+        for kwargs in _remplissages(motif, ids, jeton_b):
             url = reverse(motif.name, kwargs=kwargs)
             response = client.get(url)
             vues += 1
@@ -297,7 +302,7 @@ def test_household_b_walks_every_parent_page_without_seeing_a(client, foyers):
                     problemes.append(f"{url}: {', '.join(fuites)}")
             elif 300 <= response.status_code < 400 and _fuites(response["Location"], secrets):
                 problemes.append(f"{url} redirige vers {response['Location']}")
-    for pk in ids_a:  # the planning of one child: ?enfant=
+    for pk in ids:  # the planning of one child: ?enfant=
         response = client.get(reverse("planning_pdf", args=[2026, 12]), {"enfant": pk})
         if response.status_code == 200 and _fuites(_texte(response), secrets):
             problemes.append(f"planning ?enfant={pk}: {_fuites(_texte(response), secrets)}")
@@ -396,3 +401,14 @@ def test_the_walk_can_see_a_secrets_when_signed_in_as_a(client, foyers):
             if response.status_code == 200:
                 vus.update(_fuites(_texte(response), secrets))
     assert set(secrets) - vus == set()
+
+
+def test_b_own_invoice_and_attestation_pdfs_carry_nothing_of_a(client, foyers):
+    client.force_login(foyers["b"].user)
+    secrets = _secrets(foyers)
+    for nom, objet in (("facture_pdf", "facture_b"), ("attestation_pdf", "attestation_b")):
+        response = client.get(reverse(nom, args=[foyers[objet].pk]))
+        assert response.status_code == 200
+        texte = _texte(response)
+        assert "Lea" in texte
+        assert _fuites(texte, secrets) == []
