@@ -7,9 +7,10 @@ simple-history records who changed what.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from comptes.historique import historiser
@@ -17,6 +18,7 @@ from familles.models import (
     Autorisation,
     Enfant,
     FicheSanitaire,
+    PersonneAutorisee,
     Responsable,
     TypeAutorisation,
     Vaccination,
@@ -35,6 +37,57 @@ def fiche_confirmee(enfant_id: int, jour: datetime.date | None = None) -> bool:
     activities that require it."""
     saison = saison_de(jour or timezone.localdate())
     return FicheSanitaire.objects.filter(enfant_id=enfant_id, saison_confirmee=saison).exists()
+
+
+# The shared file both households write (garde alternée), with the column naming the
+# child in each table's history: identity, fiche sanitaire, authorised persons. (The
+# vaccinations are certified with the fiche, whose own row changes each time.)
+_DOSSIER_PARTAGE = ((Enfant, "id"), (FicheSanitaire, "enfant_id"), (PersonneAutorisee, "enfant_id"))
+
+
+@dataclass(frozen=True)
+class Modification:
+    le: datetime.datetime
+    par: str  # "par vous", "par l'autre foyer"…; "" when nobody is known (a task)
+
+
+def avec_derniere_modification(enfants):
+    """The children with the latest history row of each table of their shared file, as
+    subqueries of the children's own query (no query more, whatever their number)."""
+    annotations = {}
+    for i, (modele, cle) in enumerate(_DOSSIER_PARTAGE):
+        dernier = modele.history.model.objects.filter(**{cle: OuterRef("pk")}).order_by(
+            "-history_date", "-history_id"
+        )
+        annotations[f"maj{i}_le"] = Subquery(dernier.values("history_date")[:1])
+        annotations[f"maj{i}_par"] = Subquery(dernier.values("history_user_id")[:1])
+        annotations[f"maj{i}_service"] = Subquery(dernier.values("history_user__is_staff")[:1])
+    return enfants.annotate(**annotations)
+
+
+def derniere_modification(enfant: Enfant, user, foyer: set[int]) -> Modification | None:
+    """Who last changed the child's file, as this parent may read it (`foyer`: the user
+    ids of the parent's household): the other household is never named."""
+    lignes = [
+        (getattr(enfant, f"maj{i}_le"), i)
+        for i in range(len(_DOSSIER_PARTAGE))
+        if getattr(enfant, f"maj{i}_le", None) is not None
+    ]
+    if not lignes:
+        return None
+    le, i = max(lignes)
+    par_id, service = getattr(enfant, f"maj{i}_par"), getattr(enfant, f"maj{i}_service")
+    if par_id is None:
+        par = ""
+    elif par_id == user.pk:
+        par = "par vous"
+    elif par_id in foyer:
+        par = "par l'autre responsable de votre foyer"
+    elif service:
+        par = "par le service"
+    else:
+        par = "par l'autre foyer"
+    return Modification(le, par)
 
 
 def _ligne_du_dossier(responsable: Responsable, enfant: Enfant, objet: str, donnees: dict):

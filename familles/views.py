@@ -40,6 +40,16 @@ def _get_enfant_for_user(request: HttpRequest, pk: int) -> Enfant:
     return get_object_or_404(Enfant.objects.for_user(request.user), pk=pk)
 
 
+def _par_qui(responsable: Responsable | None, famille) -> str:
+    """Who answered or certified, as this household may read it: in garde alternée the
+    other household's parent is never named."""
+    if responsable is None:
+        return "un responsable"
+    if responsable.famille_id != famille.pk:
+        return "l'autre foyer"
+    return str(responsable)
+
+
 def _inscriptions_queryset():
     # The inscriptions app depends on this one, not the reverse: reach its model
     # through the reverse relation instead of importing it.
@@ -51,7 +61,7 @@ def _inscriptions_queryset():
 def ma_famille(request: HttpRequest) -> HttpResponse:
     famille = request.responsable.famille
     enfants = list(
-        Enfant.objects.for_famille(famille)
+        services_fiche.avec_derniere_modification(Enfant.objects.for_famille(famille))
         .select_related("regime_alimentaire", "fiche_sanitaire__confirmee_par")
         .prefetch_related(
             Prefetch("personnes_autorisees", queryset=PersonneAutorisee.objects.order_by("pk")),
@@ -65,7 +75,12 @@ def ma_famille(request: HttpRequest) -> HttpResponse:
     )
     aujourd_hui = timezone.localdate()
     saison = saison_de(aujourd_hui)
+    responsables = list(Responsable.objects.filter(famille=famille).select_related("user"))
+    foyer = {r.user_id for r in responsables}
     for enfant in enfants:
+        enfant.derniere_modification = services_fiche.derniere_modification(
+            enfant, request.user, foyer
+        )
         # Pending and current enrolments made by this household.
         enfant.inscriptions_en_cours = [
             i
@@ -75,7 +90,6 @@ def ma_famille(request: HttpRequest) -> HttpResponse:
         fiche = getattr(enfant, "fiche_sanitaire", None)
         enfant.fiche = fiche
         enfant.fiche_a_jour = fiche is not None and fiche.saison_confirmee == saison
-    responsables = Responsable.objects.filter(famille=famille).select_related("user")
     return render(
         request,
         "familles/ma_famille.html",
@@ -267,6 +281,7 @@ def fiche_sanitaire(request: HttpRequest, pk: int) -> HttpResponse:
             "vaccinations": vaccinations,
             "saison": libelle_saison(saison),
             "a_jour": fiche.saison_confirmee == saison,
+            "certifiee_par": _par_qui(fiche.confirmee_par, request.responsable.famille),
             "saison_confirmee": libelle_saison(fiche.saison_confirmee)
             if fiche.saison_confirmee
             else None,
@@ -283,6 +298,8 @@ def autorisations(request: HttpRequest, pk: int) -> HttpResponse:
     historique = list(
         Autorisation.objects.filter(enfant=enfant).select_related("type", "donnee_par")
     )
+    for a in historique:
+        a.par_qui = _par_qui(a.donnee_par, request.responsable.famille)
     en_vigueur = {a.type_id: a for a in historique if a.revoquee_le is None}
     form = AutorisationsForm(request.POST or None, types=types, en_vigueur=en_vigueur)
     if request.method == "POST" and form.is_valid():

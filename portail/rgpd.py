@@ -91,13 +91,20 @@ def _il_y_a(mois: int) -> datetime.datetime:
 # --- export --------------------------------------------------------------------------
 
 
-def _valeur(objet, champ, lisible: bool) -> object:
+AUTRE_FOYER = "un responsable de l'autre foyer"
+
+
+def _valeur(objet, champ, lisible: bool, famille_id: int | None = None) -> object:
     """The JSON value (ISO dates, "12.50"), or, for the PDF, as a person reads it."""
     if champ.choices:
         return getattr(objet, f"get_{champ.name}_display")()
     valeur = getattr(objet, champ.attname if champ.is_relation else champ.name)
     if champ.is_relation:
         cible = getattr(objet, champ.name, None)
+        # A shared child's file (garde alternée) also names the other household's parent
+        # (who certified, who answered): never theirs to export.
+        if isinstance(cible, Responsable) and famille_id and cible.famille_id != famille_id:
+            return AUTRE_FOYER
         return str(cible) if cible is not None else None
     if isinstance(valeur, datetime.datetime):
         local = timezone.localtime(valeur)
@@ -130,7 +137,9 @@ _LIBELLE_LU_DANS = {
 }
 
 
-def _section_de(titre: str, queryset, exclure=(), lisible: bool = False) -> dict:
+def _section_de(
+    titre: str, queryset, exclure=(), lisible: bool = False, famille_id: int | None = None
+) -> dict:
     modele = queryset.model
     champs = [
         f
@@ -148,7 +157,7 @@ def _section_de(titre: str, queryset, exclure=(), lisible: bool = False) -> dict
     return {
         "titre": titre,
         "colonnes": [{"nom": f.name, "libelle": _libelle(f)} for f in champs],
-        "elements": [{f.name: _valeur(o, f, lisible) for f in champs} for o in objets],
+        "elements": [{f.name: _valeur(o, f, lisible, famille_id) for f in champs} for o in objets],
     }
 
 
@@ -159,7 +168,7 @@ def donnees_du_foyer(famille: Famille, lisible: bool = False) -> dict:
     emails = list(responsables.values_list("user__email", flat=True))
 
     def _section(titre, queryset, exclure=()):
-        return _section_de(titre, queryset, exclure, lisible)
+        return _section_de(titre, queryset, exclure, lisible, famille.pk)
 
     sections = [
         _section("Foyer", Famille.objects.filter(pk=famille.pk)),
