@@ -39,7 +39,7 @@ def inviter_autre_parent(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"L'invitation est envoyée à {second_foyer.masquer_email(invitation.email)}. "
+                f"L'invitation est envoyée ({second_foyer.masquer_email(invitation.email)}). "
                 f"Le service confirmera le rattachement de {enfant.prenom} quand l'autre "
                 "parent l'aura acceptée.",
             )

@@ -187,6 +187,12 @@ class DemandeAdmin(AuditAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_fields(self, request, obj=None):
+        champs = super().get_fields(request, obj)
+        if obj is None or obj.type != Demande.Type.RATTACHEMENT:
+            return [c for c in champs if c != "second_foyer"]
+        return champs
+
     def get_urls(self):
         urls = [
             path(

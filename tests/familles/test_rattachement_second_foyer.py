@@ -502,3 +502,23 @@ def test_a_refusal_with_a_reason_tells_the_invited_household(
     assert [m.to for m in mail.outbox] == [["pere@example.org"]]
     assert "Merci de fournir le jugement." in mail.outbox[0].body
     assert Rattachement.objects.filter(enfant=lea).count() == 1
+
+
+def test_the_attach_page_needs_the_right_to_create_households(client, lea):
+    from portail.roles import DIRECTION_SITE
+    from tests.conftest import creer_agent
+
+    client.force_login(creer_agent("direction@example.org", DIRECTION_SITE))
+    url = reverse("admin:familles_enfant_second_foyer", args=[lea.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"foyer": "existant", "email": "x@example.org"}).status_code == 403
+    assert Rattachement.objects.filter(enfant=lea).count() == 1
+
+
+def test_the_attach_page_says_when_the_child_has_two_households(client_agent, etranger, lea):
+    Rattachement.objects.create(enfant=lea, famille=etranger.famille)
+    html = client_agent.get(
+        reverse("admin:familles_enfant_second_foyer", args=[lea.pk])
+    ).content.decode()
+    assert "Léa est déjà rattachée à deux foyers" in html
+    assert 'name="foyer"' not in html
