@@ -522,3 +522,15 @@ def test_the_attach_page_says_when_the_child_has_two_households(client_agent, et
     ).content.decode()
     assert "Léa est déjà rattachée à deux foyers" in html
     assert 'name="foyer"' not in html
+
+
+def test_closing_an_account_erases_its_invitations(parent, lea):
+    from django.test import Client
+
+    from portail import rgpd
+
+    _invitation_envoyee(Client(), parent, lea)
+    invitation = InvitationSecondFoyer.objects.get()
+    rgpd.anonymiser_famille(parent.famille)
+    assert not InvitationSecondFoyer.objects.exists()
+    assert not InvitationSecondFoyer.history.filter(id=invitation.pk).exists()
