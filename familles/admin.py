@@ -23,6 +23,7 @@ from familles.models import (
     Enfant,
     Famille,
     FicheSanitaire,
+    InvitationSecondFoyer,
     PersonneAutorisee,
     Rattachement,
     RegimeAlimentaire,
@@ -560,3 +561,46 @@ class RegimeAlimentaireAdmin(AuditAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(InvitationSecondFoyer)
+class InvitationSecondFoyerAdmin(AuditAdmin):
+    """Invitations of the other parent (garde alternée), to answer a family's question:
+    read only; the link's token is never shown (only its hash is stored)."""
+
+    list_display = ["cree_le", "enfant", "famille", "email", "etat", "demande"]
+    list_select_related = ["enfant", "famille", "demande"]
+    search_fields = ["enfant__nom", "enfant__prenom", "famille__nom", "email"]
+    date_hierarchy = "cree_le"
+    fields = [
+        "enfant",
+        "famille",
+        "invite_par",
+        "email",
+        "garde",
+        "semaines",
+        "jours",
+        "cree_le",
+        "expire_le",
+        "utilisee_le",
+        "annulee_le",
+        "demande",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="état")
+    def etat(self, obj):
+        if obj.utilisee_le:
+            return "Utilisée (demande envoyée)"
+        if obj.annulee_le:
+            return "Annulée"
+        return "En cours" if obj.est_ouverte() else "Expirée"

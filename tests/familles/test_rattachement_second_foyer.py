@@ -534,3 +534,17 @@ def test_closing_an_account_erases_its_invitations(parent, lea):
     rgpd.anonymiser_famille(parent.famille)
     assert not InvitationSecondFoyer.objects.exists()
     assert not InvitationSecondFoyer.history.filter(id=invitation.pk).exists()
+
+
+def test_staff_read_the_invitations_without_their_token(client_agent, parent, lea):
+    from django.test import Client
+
+    _invitation_envoyee(Client(), parent, lea)
+    invitation = InvitationSecondFoyer.objects.get()
+    html = client_agent.get(reverse("admin:familles_invitationsecondfoyer_changelist")).content
+    assert "En cours" in html.decode()
+    page = client_agent.get(
+        reverse("admin:familles_invitationsecondfoyer_change", args=[invitation.pk])
+    ).content.decode()
+    assert "pere@example.org" in page
+    assert invitation.jeton_hash not in page
