@@ -223,6 +223,13 @@ def inviter_autre_parent(
                 f"{enfant.prenom} est déjà {accord(enfant, 'rattaché')} à deux foyers : "
                 "il n'y a personne à inviter."
             )
+        if InvitationSecondFoyer.objects.filter(
+            enfant=enfant, demande__statut=Demande.Statut.EN_ATTENTE
+        ).exists():
+            raise FamilleError(
+                f"L'autre parent de {enfant.prenom} a déjà demandé le rattachement : le "
+                "service enfance va traiter sa demande."
+            )
         ouvertes = InvitationSecondFoyer.objects.select_for_update().filter(
             famille=famille, enfant=enfant, utilisee_le__isnull=True, annulee_le__isnull=True
         )

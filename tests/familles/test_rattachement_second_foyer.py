@@ -548,3 +548,9 @@ def test_staff_read_the_invitations_without_their_token(client_agent, parent, le
     ).content.decode()
     assert "pere@example.org" in page
     assert invitation.jeton_hash not in page
+
+
+def test_no_new_invitation_while_a_request_waits_for_staff(client_parent, lea, demande):
+    response = _inviter(client_parent, lea, email="quelquun@example.org")
+    assert "a déjà demandé le rattachement" in response.content.decode()
+    assert InvitationSecondFoyer.objects.count() == 1
