@@ -1,20 +1,29 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from comptes import services as comptes_services
 from comptes.admin_historique import AuditAdmin
 from comptes.mots import nombre
-from familles import services
+from familles import second_foyer, services
+from familles.admin_second_foyer import (
+    RattachementAdminForm,
+    RattachementsEnfantFormSet,
+    RattachementsFamilleFormSet,
+    rattacher_second_foyer_view,
+)
 from familles.models import (
     Autorisation,
     Document,
     Enfant,
     Famille,
     FicheSanitaire,
+    InvitationSecondFoyer,
     PersonneAutorisee,
     Rattachement,
     RegimeAlimentaire,
@@ -136,6 +145,8 @@ class ResponsableInline(admin.StackedInline):
 
 class RattachementInline(admin.TabularInline):
     model = Rattachement
+    form = RattachementAdminForm
+    formset = RattachementsFamilleFormSet
     extra = 0
     autocomplete_fields = ["enfant"]
     verbose_name = "enfant rattaché"
@@ -304,7 +315,10 @@ class PersonneAutoriseeInline(admin.TabularInline):
 
 class RattachementEnfantInline(admin.TabularInline):
     model = Rattachement
+    form = RattachementAdminForm
+    formset = RattachementsEnfantFormSet
     extra = 0
+    max_num = second_foyer.MAX_FOYERS
     autocomplete_fields = ["famille"]
     verbose_name_plural = "foyers de rattachement"
 
@@ -371,10 +385,43 @@ class EnfantAdmin(AuditAdmin):
         AutorisationInline,
     ]
     date_hierarchy = "date_naissance"
+    actions = ["rattacher_second_foyer"]
 
     @admin.display(description="allergies", boolean=True)
     def allergique(self, obj):
         return bool(obj.allergies)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/second-foyer/",
+                self.admin_site.admin_view(self.second_foyer_view),
+                name="familles_enfant_second_foyer",
+            ),
+            *super().get_urls(),
+        ]
+
+    def second_foyer_view(self, request, pk):
+        # Changes the child's links and may create a household: both rights needed.
+        if not (
+            self.has_change_permission(request) and request.user.has_perm("familles.add_famille")
+        ):
+            raise PermissionDenied
+        enfant = self._objet(request, str(pk))
+        return rattacher_second_foyer_view(self, request, enfant)
+
+    @admin.action(
+        description="Rattacher à un second foyer (garde alternée)", permissions=["change"]
+    )
+    def rattacher_second_foyer(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(
+                request,
+                "Choisissez un seul enfant à rattacher à un second foyer.",
+                messages.WARNING,
+            )
+            return None
+        return redirect("admin:familles_enfant_second_foyer", queryset.get().pk)
 
 
 # --- Pièces justificatives -------------------------------------------------------------
@@ -514,3 +561,46 @@ class RegimeAlimentaireAdmin(AuditAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(InvitationSecondFoyer)
+class InvitationSecondFoyerAdmin(AuditAdmin):
+    """Invitations of the other parent (garde alternée), to answer a family's question:
+    read only; the link's token is never shown (only its hash is stored)."""
+
+    list_display = ["cree_le", "enfant", "famille", "email", "etat", "demande"]
+    list_select_related = ["enfant", "famille", "demande"]
+    search_fields = ["enfant__nom", "enfant__prenom", "famille__nom", "email"]
+    date_hierarchy = "cree_le"
+    fields = [
+        "enfant",
+        "famille",
+        "invite_par",
+        "email",
+        "garde",
+        "semaines",
+        "jours",
+        "cree_le",
+        "expire_le",
+        "utilisee_le",
+        "annulee_le",
+        "demande",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="état")
+    def etat(self, obj):
+        if obj.utilisee_le:
+            return "Utilisée (demande envoyée)"
+        if obj.annulee_le:
+            return "Annulée"
+        return "En cours" if obj.est_ouverte() else "Expirée"

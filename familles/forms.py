@@ -6,11 +6,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from comptes.forms import JetonMixin
-from familles import services
+from familles import second_foyer, services
 from familles.models import (
+    JOURS_SEMAINE,
     Enfant,
     FicheSanitaire,
     PersonneAutorisee,
+    Rattachement,
     RegimeAlimentaire,
     Responsable,
     Vaccination,
@@ -455,3 +457,63 @@ class AutorisationsForm(forms.Form):
                 heure = self.cleaned_data.get(f"heure_{t.pk}") if accordee else None
                 reponses[t.pk] = (accordee, heure)
         return reponses
+
+
+# --- garde alternée: inviting the other parent (familles/second_foyer.py) ---------------
+
+
+class InviterAutreParentForm(forms.Form):
+    """The other parent's e-mail and the share proposed for this household (the other
+    household gets the other weeks or the other days)."""
+
+    email = forms.EmailField(
+        label="Adresse e-mail de l'autre parent",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text="Il recevra un lien, valable 14 jours, pour créer son compte (ou se "
+        "connecter) et demander le rattachement à son foyer.",
+    )
+    garde = forms.ChoiceField(
+        label="Partage de la garde proposé",
+        choices=Rattachement.Garde.choices,
+        initial=Rattachement.Garde.LIBRE,
+        widget=forms.RadioSelect,
+    )
+    semaines = forms.ChoiceField(
+        label="Semaines de votre foyer (une semaine sur deux)",
+        choices=Rattachement.Semaines.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Numéros de semaine des calendriers français : l'autre foyer a les autres.",
+    )
+    jours = forms.TypedMultipleChoiceField(
+        label="Jours de votre foyer (certains jours de la semaine)",
+        choices=[(i, nom.capitalize()) for i, nom in enumerate(JOURS_SEMAINE)],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="L'autre foyer a les jours que vous ne cochez pas.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        garde = cleaned.get("garde")
+        if garde:
+            try:
+                cleaned["partage"] = second_foyer.partage(
+                    garde, cleaned.get("semaines"), cleaned.get("jours")
+                )
+            except services.FamilleError as exc:
+                champ = {"semaines": "semaines", "jours": "jours"}.get(garde)
+                self.add_error(champ, exc.message)
+        return cleaned
+
+
+class InvitationSignupForm(SignupForm):
+    """The sign-up form on the invitation's page: the e-mail is the invited one (the
+    link reached it, so it needs no other verification)."""
+
+    def __init__(self, *args, email: str, **kwargs):
+        kwargs.setdefault("initial", {})["email"] = email
+        super().__init__(*args, **kwargs)
+        self.fields["email"].disabled = True
+        self.fields["email"].help_text = "L'adresse qui a reçu l'invitation."

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from familles import documents_views, views
+from familles import documents_views, second_foyer_views, views
 
 urlpatterns = [
     path("famille/", views.ma_famille, name="ma_famille"),
@@ -12,6 +12,21 @@ urlpatterns = [
         name="fiche_sanitaire",
     ),
     path("famille/enfants/<int:pk>/autorisations/", views.autorisations, name="autorisations"),
+    path(
+        "famille/enfants/<int:pk>/inviter-autre-parent/",
+        second_foyer_views.inviter_autre_parent,
+        name="inviter_autre_parent",
+    ),
+    path(
+        "famille/invitations/<int:pk>/annuler/",
+        second_foyer_views.annuler_invitation,
+        name="annuler_invitation_second_foyer",
+    ),
+    path(
+        "famille/invitation/<str:jeton>/",
+        second_foyer_views.invitation_second_foyer,
+        name="invitation_second_foyer",
+    ),
     path("coordonnees/", views.mes_coordonnees, name="mes_coordonnees"),
     path("documents/", documents_views.mes_documents, name="mes_documents"),
     path(

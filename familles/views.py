@@ -1,7 +1,7 @@
 import copy
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,13 +26,16 @@ from familles.models import (
     Autorisation,
     Enfant,
     FicheSanitaire,
+    InvitationSecondFoyer,
     PersonneAutorisee,
+    Rattachement,
     Responsable,
     TypeAutorisation,
     Vaccination,
     libelle_saison,
     saison_de,
 )
+from familles.second_foyer import masquer_email
 
 
 def _get_enfant_for_user(request: HttpRequest, pk: int) -> Enfant:
@@ -71,6 +74,30 @@ def ma_famille(request: HttpRequest) -> HttpResponse:
                 queryset=Autorisation.objects.en_vigueur().select_related("type"),
                 to_attr="autorisations_en_vigueur",
             ),
+            # Garde alternée: this household's open invitation of the other parent.
+            Prefetch(
+                "invitations_second_foyer",
+                queryset=InvitationSecondFoyer.objects.filter(
+                    famille=famille,
+                    utilisee_le__isnull=True,
+                    annulee_le__isnull=True,
+                    expire_le__gt=timezone.now(),
+                ),
+                to_attr="invitations_ouvertes",
+            ),
+        )
+        # How many households the child has, and this household's share (the join of
+        # for_famille: its own link).
+        .annotate(
+            nb_foyers=Subquery(
+                Rattachement.objects.filter(enfant=OuterRef("pk"))
+                .values("enfant")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            garde_foyer=F("rattachements__garde"),
+            semaines_foyer=F("rattachements__semaines"),
+            jours_foyer=F("rattachements__jours"),
         )
     )
     aujourd_hui = timezone.localdate()
@@ -90,6 +117,12 @@ def ma_famille(request: HttpRequest) -> HttpResponse:
         fiche = getattr(enfant, "fiche_sanitaire", None)
         enfant.fiche = fiche
         enfant.fiche_a_jour = fiche is not None and fiche.saison_confirmee == saison
+        enfant.invitation = next(iter(enfant.invitations_ouvertes), None)
+        if enfant.invitation:
+            enfant.invitation.email_masque = masquer_email(enfant.invitation.email)
+        enfant.garde_du_foyer = Rattachement(
+            garde=enfant.garde_foyer, semaines=enfant.semaines_foyer, jours=enfant.jours_foyer
+        ).description_garde
     return render(
         request,
         "familles/ma_famille.html",

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -25,6 +26,8 @@ from comptes.formats import euros
 from comptes.forms import JetonMixin
 from comptes.mots import nombre as nombre_de
 from comptes.services import jetons
+from familles import second_foyer
+from familles.admin_second_foyer import PartageDemandeForm
 from familles.models import Responsable
 from inscriptions.models import Inscription
 from portail import messagerie, services, tableau_gestion
@@ -145,7 +148,16 @@ class DemandeAdmin(AuditAdmin):
     ]
     list_display_links = ["ce_qui_est_demande"]
     list_filter = [StatutFilter, "type", "cree_le"]
-    list_select_related = ["famille", "demandeur", "traitee_par", "document", "revenu", "absence"]
+    list_select_related = [
+        "famille",
+        "demandeur",
+        "traitee_par",
+        "document",
+        "revenu",
+        "absence",
+        "invitation_second_foyer__famille",
+        "invitation_second_foyer__enfant",
+    ]
     search_fields = ["objet", "famille__nom", "demandeur__nom", "demandeur__user__email"]
     date_hierarchy = "cree_le"
     actions = [accepter, refuser]
@@ -157,6 +169,7 @@ class DemandeAdmin(AuditAdmin):
         "demandeur",
         "objet",
         "changements",
+        "second_foyer",
         "piece",
         "cree_le",
         "traitee_le",
@@ -173,6 +186,12 @@ class DemandeAdmin(AuditAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_fields(self, request, obj=None):
+        champs = super().get_fields(request, obj)
+        if obj is None or obj.type != Demande.Type.RATTACHEMENT:
+            return [c for c in champs if c != "second_foyer"]
+        return champs
 
     def get_urls(self):
         urls = [
@@ -257,6 +276,16 @@ class DemandeAdmin(AuditAdmin):
     @admin.display(description="ce qui est demandé", ordering="type")
     def ce_qui_est_demande(self, obj):
         dates = [r.date for r in obj.reservations.all()]
+        invitation = getattr(obj, "invitation_second_foyer", None)
+        if obj.type == Demande.Type.RATTACHEMENT and invitation is not None:
+            # Both households' names (staff only): the child's other household invited.
+            return format_html(
+                "<strong>{}</strong><br>{}<br><small>Invité par : {} ; partage : {}</small>",
+                obj.get_type_display(),
+                obj.objet,
+                invitation.famille,
+                second_foyer.description(obj.donnees.get("partage") or {"garde": "libre"}),
+            )
         if obj.type != Demande.Type.RESERVATION or not dates:
             return format_html("<strong>{}</strong><br>{}", obj.get_type_display(), obj.objet)
         return format_html(
@@ -285,6 +314,12 @@ class DemandeAdmin(AuditAdmin):
         return self._retour(pk)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        demande = Demande.objects.filter(pk=object_id, type=Demande.Type.RATTACHEMENT).first()
+        if demande is not None and demande.est_en_attente:
+            extra_context = {
+                "partage_form": PartageDemandeForm(demande=demande),
+                **(extra_context or {}),
+            }
         extra_context = {
             "a_ouvrir": A_OUVRIR_AVANT_D_ACCEPTER,
             "motif_form": MotifRefusForm(),
@@ -306,6 +341,8 @@ class DemandeAdmin(AuditAdmin):
         demande = get_object_or_404(Demande, pk=pk)
         if not self.has_change_permission(request, demande):
             return redirect("admin:index")
+        if demande.type == Demande.Type.RATTACHEMENT and "garde" in request.POST:
+            return self._accepter_rattachement(request, demande)
         if demande.type in A_OUVRIR_AVANT_D_ACCEPTER and not request.POST.get("verifie"):
             self.message_user(
                 request,
@@ -322,6 +359,24 @@ class DemandeAdmin(AuditAdmin):
             "acceptée",
         )
         return self._suivant(request, pk)
+
+    def _accepter_rattachement(self, request, demande):
+        """Accept a second household's link with the share as staff corrected it on the
+        request's page: the share and the link are written together, or neither."""
+        form = PartageDemandeForm(request.POST, demande=demande)
+        if not form.is_valid():
+            for erreurs in form.errors.values():
+                for erreur in erreurs:
+                    self.message_user(request, erreur, messages.ERROR)
+            return self._retour(demande.pk)
+
+        def accepter(i):
+            with transaction.atomic():
+                second_foyer.modifier_partage_demande(i, form.partage_nouveau, form.partage_premier)
+                services.accepter_demande(i, request.user)
+
+        _traiter(self, request, Demande.objects.filter(pk=demande.pk), accepter, "acceptée")
+        return self._suivant(request, demande.pk)
 
     def _refuser_une(self, request, pk):
         demande = get_object_or_404(Demande.objects.select_related("famille"), pk=pk)
@@ -408,6 +463,23 @@ class DemandeAdmin(AuditAdmin):
             '<a href="{}">Ouvrir le document ({})</a>',
             reverse("document_fichier", args=[document.pk]),
             vu,
+        )
+
+    @admin.display(description="rattachement demandé")
+    def second_foyer(self, obj):
+        if obj.type != Demande.Type.RATTACHEMENT:
+            return "—"
+        infos = second_foyer.infos_demande(obj)
+        lignes = [
+            ("Enfant", infos["enfant"] or "(n'existe plus)"),
+            ("Foyer qui invite", infos["famille_invitante"] or "(n'existe plus)"),
+            ("Partage proposé pour ce foyer", infos["description_invitant"]),
+            ("Foyer qui demande", infos["famille_invitee"]),
+            ("Partage proposé pour ce foyer", infos["description"]),
+        ]
+        return format_html(
+            "<table>{}</table>",
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", lignes),
         )
 
     @admin.display(description="changements demandés")

@@ -38,6 +38,7 @@ class Demande(models.Model):
         CLOTURE = "cloture", "Clôture du compte"
         DOCUMENT = "document", "Document"
         CERTIFICAT_ABSENCE = "certificat_absence", "Certificat d'absence"
+        RATTACHEMENT = "rattachement", "Rattachement d'un second foyer"
 
     class Statut(models.TextChoices):
         EN_ATTENTE = "en_attente", "En attente"

@@ -45,6 +45,7 @@ from familles.models import (
     Enfant,
     Famille,
     FicheSanitaire,
+    InvitationSecondFoyer,
     PersonneAutorisee,
     Rattachement,
     Responsable,
@@ -425,6 +426,13 @@ def anonymiser_famille(famille: Famille, agent=None) -> Bilan:
         bilan.responsables = len(responsables)
         Courriel.objects.filter(destinataire__in=emails).delete()
         FluxCalendrier.objects.filter(famille=famille).delete()
+        # Invitations of the other parent it sent or used: they hold an e-mail address.
+        invitations = InvitationSecondFoyer.objects.filter(
+            Q(famille=famille) | Q(demande__famille=famille)
+        )
+        ids_invitations = list(invitations.values_list("pk", flat=True))
+        InvitationSecondFoyer.objects.filter(pk__in=ids_invitations).delete()
+        _purger_historique(InvitationSecondFoyer, ids_invitations)
         _effacer_messages(Discussion.objects.filter(famille=famille))
 
         bilan.fichiers_supprimes = _effacer_justificatifs(

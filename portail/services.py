@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 
 from comptes.errors import DomainError
 from comptes.services import finances
-from familles import documents
+from familles import documents, second_foyer
 from familles.services import appliquer_modification_coordonnees
 from inscriptions import services as inscriptions
 from portail import emails, rgpd
@@ -71,6 +71,14 @@ TRAITEMENTS: dict[str, Traitement] = {
         "reservations.change_reservation",
         si_acceptee=absences.accepter_certificat,
         si_refusee=absences.refuser_certificat,
+        courriel_propre=True,
+    ),
+    # Garde alternée: the invited parent's household asks to be linked to the child;
+    # accepting links it with the share (editable on the request's page) and tells both
+    # households (the child's name only); a refusal tells the invited household.
+    Demande.Type.RATTACHEMENT: Traitement(
+        "familles.add_rattachement",
+        si_acceptee=second_foyer.accepter_depuis_demande,
         courriel_propre=True,
     ),
     # Closing an account erases for good: only those who may delete households decide.

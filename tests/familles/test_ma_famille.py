@@ -82,8 +82,9 @@ def test_it_runs_a_constant_number_of_queries(
             )
     # session, user with responsable+famille (comptes/backends.py), enfants+régimes+fiches
     # sanitaires, personnes autorisées (prefetch), inscriptions+activités+sites+périodes
-    # (prefetch), autorisations en vigueur+types (prefetch), responsables+users
-    with django_assert_num_queries(7):
+    # (prefetch), autorisations en vigueur+types (prefetch), open invitations of the
+    # other parent (prefetch), responsables+users
+    with django_assert_num_queries(8):
         response = client_parent.get(URL)
     html = response.content.decode()
     assert html.count("Modifier<span") == nb_enfants

@@ -147,6 +147,33 @@ def _jeu_de_donnees():
     Reinscription.objects.create(
         campagne=campagne, enfant=inscription.enfant, famille=inscription.famille, classe="ce1"
     ).inscriptions.add(inscription)
+    # Garde alternée: an invitation of the other parent, used: its request is crawled too.
+    from familles import second_foyer
+    from familles.models import InvitationSecondFoyer
+
+    autre = demo.Famille.objects.exclude(pk=inscription.famille_id).first()
+    partage = {"garde": "semaines", "semaines": "paires", "jours": []}
+    demande = Demande.objects.create(
+        famille=autre,
+        type=Demande.Type.RATTACHEMENT,
+        objet=str(inscription.enfant),
+        donnees={
+            "enfant": inscription.enfant_id,
+            "famille_invitante": inscription.famille_id,
+            "partage": second_foyer.complement(partage),
+            "partage_invitant": partage,
+        },
+    )
+    InvitationSecondFoyer.objects.create(
+        enfant=inscription.enfant,
+        famille=inscription.famille,
+        email="autre-parent@example.org",
+        jeton_hash="0" * 64,
+        expire_le=timezone.now() + second_foyer.DUREE_INVITATION,
+        utilisee_le=timezone.now(),
+        demande=demande,
+        **partage,
+    )
     return inscription
 
 
