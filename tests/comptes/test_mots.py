@@ -104,3 +104,19 @@ def test_pages_mails_and_messages_use_the_elision():
     assert "fiche sanitaire d'Hugo doit" in str(
         FicheSanitaireACertifier(Enfant(prenom="Hugo"), 2026)
     )
+
+
+def test_the_tax_certificate_keeps_the_family_name_capitalised():
+    from django.template.loader import render_to_string
+
+    from familles.models import Famille
+
+    contexte = {"annee": 2026, "montants": [], "total": 0, "commune": "Belleville"}
+    lemaire = render_to_string(
+        "pdf/attestation_fiscale.html", {**contexte, "famille": Famille(nom="Famille Lemaire")}
+    )
+    assert "atteste que la famille Lemaire a payé" in lemaire
+    autre = render_to_string(
+        "pdf/attestation_fiscale.html", {**contexte, "famille": Famille(nom="Dupont-Martin")}
+    )
+    assert "atteste que le foyer Dupont-Martin a payé" in autre
