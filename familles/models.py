@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from comptes.mots import de
 from familles.validators import valider_code_postal, valider_telephone, valider_une_ligne
 
 
@@ -572,7 +573,7 @@ class Document(models.Model):
         ]
 
     def __str__(self) -> str:
-        pour = f" de {self.enfant.prenom}" if self.enfant_id else ""
+        pour = f" {de(self.enfant.prenom)}" if self.enfant_id else ""
         return f"{self.type}{pour} ({self.famille})"
 
 
@@ -651,7 +652,7 @@ class FicheSanitaire(models.Model):
         verbose_name_plural = "fiches sanitaires de liaison"
 
     def __str__(self) -> str:
-        return f"Fiche sanitaire de {self.enfant}"
+        return f"Fiche sanitaire {de(self.enfant)}"
 
     def est_confirmee(self, jour: datetime.date) -> bool:
         return self.saison_confirmee == saison_de(jour)

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from comptes.mots import accord
+from comptes.mots import accord, de
 from comptes.services import jetons
 from familles import fiche as services_fiche
 from familles import services
@@ -192,7 +192,7 @@ def enfant_modifier(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             if champs or a_enregistrer or formset.deleted_objects:
-                messages.success(request, f"La fiche de {enfant.prenom} a été mise à jour.")
+                messages.success(request, f"La fiche {de(enfant.prenom)} a été mise à jour.")
             else:
                 messages.info(request, "Aucune modification n'a été faite.")
             return redirect("ma_famille")
@@ -203,7 +203,7 @@ def enfant_modifier(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "formset": formset,
             "enfant": enfant,
-            "titre": f"Modifier la fiche de {enfant.prenom}",
+            "titre": f"Modifier la fiche {de(enfant.prenom)}",
         },
     )
 
@@ -298,7 +298,7 @@ def fiche_sanitaire(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"La fiche sanitaire de {enfant.prenom} est certifiée pour la saison "
+                f"La fiche sanitaire {de(enfant.prenom)} est certifiée pour la saison "
                 f"{libelle_saison(saison_de(timezone.localdate()))}.",
             )
             return redirect("ma_famille")
@@ -345,7 +345,7 @@ def autorisations(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if nouvelles:
                 messages.success(
-                    request, f"Les autorisations de {enfant.prenom} sont enregistrées."
+                    request, f"Les autorisations {de(enfant.prenom)} sont enregistrées."
                 )
             else:  # the same answers again (a double submit): nothing to write
                 messages.info(request, "Aucune modification n'a été faite.")

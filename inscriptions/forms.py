@@ -3,6 +3,7 @@ from crispy_forms.layout import Div, Layout
 from django import forms
 
 from comptes.forms import JetonMixin
+from comptes.mots import de
 from familles.forms import DateInput
 from inscriptions.models import Activite, Inscription
 
@@ -90,4 +91,4 @@ class ReinscriptionForm(JetonMixin, forms.Form):
         ]
         self.fields[
             "fiche_a_jour"
-        ].label = f"Je confirme que la fiche sanitaire de {enfant.prenom} est à jour"
+        ].label = f"Je confirme que la fiche sanitaire {de(enfant.prenom)} est à jour"

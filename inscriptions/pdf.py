@@ -15,11 +15,22 @@ def url_verification(attestation: Attestation) -> str:
     return f"{settings.PORTAIL_URL}/verifier/?code={attestation.code_verification}"
 
 
+def activite_nommee(nom: str, type_: str) -> str:
+    """The activity named once: "Restauration scolaire", not "Restauration scolaire
+    (Restauration scolaire)"; its type in brackets only when the name does not say it
+    ("Multi-accueil (petite enfance)")."""
+    if not type_ or type_.casefold() in nom.casefold() or nom.casefold() in type_.casefold():
+        return nom
+    return f"{nom} ({type_[:1].lower()}{type_[1:]})"
+
+
 def contenu_lisible(attestation: Attestation) -> dict:
-    """The stored snapshot, with its dates as dates (for templates)."""
+    """The stored snapshot, with its dates as dates and its activity named once (for
+    templates)."""
     contenu = dict(attestation.contenu)
     for champ in ("date_naissance", "date_debut", "date_fin"):
         contenu[champ] = datetime.date.fromisoformat(contenu[champ])
+    contenu["activite_nommee"] = activite_nommee(contenu["activite"], contenu.get("type", ""))
     return contenu
 
 

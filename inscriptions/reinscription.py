@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from comptes.errors import DomainError
+from comptes.mots import de
 from familles.models import Enfant, Famille, Responsable, libelle_saison, saison_de
 from inscriptions import services
 from inscriptions.models import (
@@ -108,7 +109,8 @@ def reinscrire(
         )
     if not fiche_a_jour:
         raise ReinscriptionError(
-            f"Confirmez que la fiche sanitaire de {enfant.prenom} est à jour.", field="fiche_a_jour"
+            f"Confirmez que la fiche sanitaire {de(enfant.prenom)} est à jour.",
+            field="fiche_a_jour",
         )
     if not activites:
         raise ReinscriptionError("Choisissez au moins une activité.", field="activites")
@@ -130,7 +132,7 @@ def reinscrire(
                 )
         except IntegrityError:
             raise ReinscriptionError(
-                f"La réinscription de {enfant.prenom} pour {libelle(campagne)} est déjà envoyée."
+                f"La réinscription {de(enfant.prenom)} pour {libelle(campagne)} est déjà envoyée."
             ) from None
         aujourd_hui = timezone.localdate(maintenant)
         inscriptions = []

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from comptes.errors import DomainError
-from comptes.mots import accord
+from comptes.mots import accord, de
 from familles.models import Enfant, Responsable, saison_de
 from inscriptions import emails
 from inscriptions.models import Activite, Attestation, Inscription, age_en_mois
@@ -291,7 +291,7 @@ def _valider(inscription: Inscription, agent) -> None:
     """Inside the caller's transaction, the Inscription row already locked."""
     if not inscription.est_a_decider:
         raise InscriptionError(
-            f"L'inscription de {inscription.enfant} à {inscription.activite.nom} est déjà "
+            f"L'inscription {de(inscription.enfant)} à {inscription.activite.nom} est déjà "
             f"{inscription.get_statut_display().lower()}."
         )
     activite = Activite.objects.select_for_update(no_key=True).get(pk=inscription.activite_id)
@@ -300,7 +300,7 @@ def _valider(inscription: Inscription, agent) -> None:
         if inscrits >= activite.capacite:
             raise InscriptionError(
                 f"{activite.nom} ({activite.site}) est complète ({inscrits}/{activite.capacite} "
-                f"places occupées) : l'inscription de {inscription.enfant} reste en attente."
+                f"places occupées) : l'inscription {de(inscription.enfant)} reste en attente."
             )
     inscription.statut = Inscription.Statut.VALIDEE
     inscription.decidee_le = timezone.now()
@@ -312,7 +312,7 @@ def _valider(inscription: Inscription, agent) -> None:
 def _refuser(inscription: Inscription, agent, motif: str) -> None:
     if not inscription.est_a_decider:
         raise InscriptionError(
-            f"L'inscription de {inscription.enfant} à {inscription.activite.nom} est déjà "
+            f"L'inscription {de(inscription.enfant)} à {inscription.activite.nom} est déjà "
             f"{inscription.get_statut_display().lower()}."
         )
     inscription.statut = Inscription.Statut.REFUSEE
@@ -439,7 +439,7 @@ def emettre_attestation(inscription: Inscription, agent) -> Attestation:
 
     if not inscription.est_validee:
         raise InscriptionError(
-            f"L'inscription de {inscription.enfant} n'est pas validée : pas d'attestation."
+            f"L'inscription {de(inscription.enfant)} n'est pas validée : pas d'attestation."
         )
     maintenant = timezone.now()
     contenu = contenu_attestation(inscription, settings.PORTAIL_COMMUNE)
@@ -507,7 +507,7 @@ def clore_inscription(inscription: Inscription, agent, motif: str) -> Inscriptio
         raise InscriptionError("Indiquez le motif : il sera envoyé à la famille.")
     inscription = _verrouiller(inscription.pk)
     if inscription.statut != Inscription.Statut.VALIDEE:
-        raise InscriptionError(f"L'inscription de {inscription.enfant} n'est pas validée.")
+        raise InscriptionError(f"L'inscription {de(inscription.enfant)} n'est pas validée.")
     inscription.statut = Inscription.Statut.ANNULEE
     inscription.decidee_le = timezone.now()
     inscription.decidee_par = agent

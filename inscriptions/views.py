@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from comptes.mots import accord
+from comptes.mots import accord, de
 from comptes.services import jetons, tarifs
 from familles import documents, fiche
 from familles.decorators import responsable_required
@@ -382,7 +382,7 @@ def reinscrire(request: HttpRequest, enfant_pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"La réinscription de {enfant.prenom} pour {reinscription.libelle(campagne)} est "
+                f"La réinscription {de(enfant.prenom)} pour {reinscription.libelle(campagne)} est "
                 "envoyée ; le service vous répondra par e-mail.",
             )
             return redirect("mes_inscriptions")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from comptes.errors import DomainError
 from comptes.historique import creer_en_masse, historiser
+from comptes.mots import de
 from familles.fiche import fiche_confirmee
 from familles.models import Responsable, libelle_saison, saison_de
 from inscriptions.models import Inscription
@@ -37,7 +38,7 @@ class FicheSanitaireACertifier(ReservationError):
 
     def __init__(self, enfant, saison: int):
         super().__init__(
-            f"La fiche sanitaire de {enfant.prenom} doit être certifiée pour la saison "
+            f"La fiche sanitaire {de(enfant.prenom)} doit être certifiée pour la saison "
             f"{libelle_saison(saison)} avant de réserver cette activité."
         )
         self.enfant = enfant

@@ -15,6 +15,7 @@ from django.utils.dates import MONTHS
 
 from comptes.formats import euros
 from comptes.models import QuotientFamilial, Tarif, TrancheTarif
+from comptes.mots import de
 
 ZERO = Decimal("0.00")
 CENTIME = Decimal("0.01")
@@ -66,8 +67,7 @@ def supplement(tarif: Tarif, prix: Decimal, *, sans_reservation: bool, en_retard
 
 def de_mois(jour: datetime.date) -> str:
     """ "de décembre", "d'octobre": the month's name after "de", elided."""
-    nom = str(MONTHS[jour.month])
-    return f"d'{nom}" if nom[:1] in "aeiouyâéèêî" else f"de {nom}"
+    return de(MONTHS[jour.month])
 
 
 @dataclass(frozen=True)

@@ -56,5 +56,5 @@ def se_connecter(page, live_server, email, mot_de_passe):
     page.goto(f"{live_server.url}/comptes/login/")
     page.get_by_label("Courriel").fill(email)
     page.get_by_label("Mot de passe").fill(mot_de_passe)
-    page.get_by_role("button", name="Connexion").click()
+    page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{live_server.url}/tableau-de-bord/")

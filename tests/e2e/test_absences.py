@@ -65,14 +65,14 @@ def test_declaring_an_absence_with_a_certificate(
         page.get_by_label("mardi 1 décembre 2026").check()
         page.get_by_label("Maladie").check()
         _capture(page, f"absence-etape1-{largeur}")
-        page.get_by_role("button", name="Continuer").click()
+        page.get_by_role("button", name="Voir le récapitulatif").click()
         regles = page.locator("[role=status]").inner_text()
         assert "Absence du 30 novembre : 1 jour facturé (carence)" in regles
         assert "Le 1 décembre : annulé sans frais" in regles
         assert _axe(page) == []
         page.get_by_label("Certificat médical").set_input_files(str(certificat))
         _capture(page, f"absence-etape2-{largeur}")
-        page.get_by_role("button", name="Confirmer l'absence").click()
+        page.get_by_role("button", name="Signaler l'absence").click()
         page.wait_for_selector(".alert-success")
         message = page.locator(".alert-success").inner_text()
         assert "1 jour annulé sans frais" in message

@@ -125,7 +125,7 @@ def test_parent_pages(ecran, live_server, parent, creer_activite):
 def test_a_form_with_errors(ecran, live_server, parent):
     _connecter(ecran, live_server, parent.user)
     ecran.goto(live_server.url + "/famille/enfants/ajouter/")
-    ecran.get_by_role("button", name="Enregistrer").click()
+    ecran.get_by_role("button", name="Ajouter l'enfant").click()
     ecran.wait_for_selector("#resume-erreurs")
     resultats = Axe().run(ecran)
     graves = [v["id"] for v in resultats.response["violations"] if v["impact"] in GRAVES]

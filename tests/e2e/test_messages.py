@@ -77,7 +77,7 @@ def test_a_parent_writes_and_reads_on_a_phone(telephone, live_server, parent, fi
     telephone.get_by_label("Objet").fill("Absence de Léa")
     telephone.get_by_label("Sujet").select_option("reservations")
     telephone.get_by_label("Votre message").fill("Léa sera absente lundi.")
-    telephone.get_by_role("button", name="Envoyer au service").click()
+    telephone.get_by_role("button", name="Envoyer le message").click()
     assert "Votre message est envoyé au service" in telephone.content()
     telephone.screenshot(path=f"{CAPTURES}/ecrire-360.png", full_page=True)
     assert fil.famille.discussions.count() == 2

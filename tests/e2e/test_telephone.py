@@ -44,7 +44,7 @@ def test_a_form_with_errors_moves_focus_to_the_summary(telephone, live_server, p
     se_connecter(telephone, live_server, "parent@example.org", MOT_DE_PASSE)
     telephone.goto(live_server.url + "/famille/enfants/ajouter/")
     telephone.get_by_label("Prénom").first.fill("Jules")
-    telephone.get_by_role("button", name="Enregistrer").click()
+    telephone.get_by_role("button", name="Ajouter l'enfant").click()
     telephone.wait_for_selector("#resume-erreurs")
     assert telephone.evaluate("document.activeElement.id") == "resume-erreurs"
     assert "Nom" in telephone.locator("#resume-erreurs").inner_text()

@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from comptes.services.jetons import nouveau_jeton
 from inscriptions import services
 from inscriptions.models import Attestation
+from inscriptions.pdf import activite_nommee
 from portail import services as portail_services
 from portail.models import Demande
 from tests.conftest import creer_enfant
@@ -88,6 +89,18 @@ def test_staff_issue_it_and_the_pdf_says_what_it_certifies(
         "est inscrite à l'activité",
     ):
         assert attendu in texte, attendu
+    # The activity is named once, not "Restauration scolaire (Restauration scolaire)".
+    assert texte.count("Restauration scolaire") == 1
+
+
+def test_the_activity_type_is_added_only_when_the_name_does_not_say_it():
+    assert activite_nommee("Restauration scolaire", "Restauration scolaire") == (
+        "Restauration scolaire"
+    )
+    assert activite_nommee(
+        "Accueil de loisirs du mercredi — été", "Accueil de loisirs du mercredi"
+    ) == ("Accueil de loisirs du mercredi — été")
+    assert activite_nommee("Multi-accueil", "Petite enfance") == "Multi-accueil (petite enfance)"
 
 
 def test_an_issued_attestation_never_changes(client_parent, parent, agent, inscription):

@@ -304,7 +304,7 @@ class TestPages:
         self, client_parent, reservee
     ):
         page = client_parent.get(reverse(self.URL, args=[reservee.pk])).content.decode()
-        assert "lundi 30 novembre 2026" in page and "Continuer" in page
+        assert "lundi 30 novembre 2026" in page and "Voir le récapitulatif" in page
         jeton = nouveau_jeton()
         jours = ["2026-11-27", "2026-11-30", "2026-12-01"]
         page = self._post(
@@ -394,7 +394,7 @@ class TestPages:
             },
         ).content.decode()
         assert "Le certificat doit être un PDF, une image JPEG ou PNG." in html
-        assert "Confirmer l'absence" in html and "Absence du 30 novembre" in html
+        assert "Signaler l'absence" in html and "Absence du 30 novembre" in html
         assert not Absence.objects.exists()
         assert _etats(reservee)[D(2026, 11, 30)] == Etat.RESERVEE
 

@@ -39,7 +39,7 @@ def test_the_preview_shows_what_will_happen_and_writes_nothing(client_parent, in
     assert "5 dates à réserver, 0 en liste d'attente, 0 déjà réservée, 3 ignorées" in html
     assert "ignoré : date limite passée le jeudi 26 novembre à 23:59" in html
     assert "ignoré : fermé (Vacances de Noël)" in html
-    assert "Confirmer et réserver" in html
+    assert "Réserver ces jours" in html
     assert not Reservation.objects.exists()
     assert not SemaineType.objects.exists()
 
