@@ -5,11 +5,12 @@ declares her ill on a booked day past the cancellation deadline, with a certific
 reading the rules in plain French (360 px and 1280 px)."""
 
 import datetime
-import os
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from comptes.models import QuotientFamilial
 from familles.models import Famille, Rattachement
@@ -26,13 +27,13 @@ from tests.inscriptions.conftest import PARIS
 pytestmark = pytest.mark.django_db(transaction=True)
 
 D = datetime.date
-# Where the screenshots go when PORTAIL_CAPTURES is set (to look at the pages).
-CAPTURES = os.environ.get("PORTAIL_CAPTURES")
+# Saved as artifacts, like the dashboard's and the calendar's (to look at the pages).
+ARTEFACTS = Path(settings.BASE_DIR) / "var" / "artifacts"
 
 
 def _capture(page, nom: str) -> None:
-    if CAPTURES:
-        page.screenshot(path=os.path.join(CAPTURES, f"{nom}.png"), full_page=True)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / f"{nom}.png"), full_page=True)
 
 
 def _rubrique(page, nom: str) -> None:
@@ -154,14 +155,14 @@ def test_the_father_books_his_week_then_declares_chloe_ill(
         page.get_by_role("link", name="Signaler une absence").click()
         page.get_by_label("vendredi 27 novembre 2026").check()
         page.get_by_label("Maladie").check()
-        page.get_by_role("button", name="Continuer").click()
+        page.get_by_role("button", name="Voir le récapitulatif").click()
         regles = page.locator("[role=status]").inner_text()
         assert "Absence du 27 novembre : 1 jour facturé (carence)" in regles
         assert "annulé" not in regles
         page.get_by_label("Certificat médical").set_input_files(str(certificat))
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         _capture(page, f"garde-absence-regles-{largeur}")
-        page.get_by_role("button", name="Confirmer l'absence").click()
+        page.get_by_role("button", name="Signaler l'absence").click()
         page.wait_for_selector(".alert-success")
         assert (
             "1 jour d'absence signalé ; le certificat est transmis au service"

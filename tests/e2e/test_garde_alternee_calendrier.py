@@ -106,7 +106,7 @@ def test_the_fathers_semaine_type_offers_his_weeks(telephone, live_server, deux_
     assert "ignoré : réservé par l'autre foyer" in texte
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     telephone.screenshot(path=str(ARTEFACTS / "garde-semaine-type-360.png"), full_page=True)
-    telephone.get_by_role("button", name="Confirmer et réserver").click()
+    telephone.get_by_role("button", name="Réserver ces jours").click()
     telephone.wait_for_load_state()
     assert sorted(
         Reservation.objects.filter(inscription=chez_papa).values_list("date", flat=True)
