@@ -11,9 +11,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from comptes import fichiers
 from comptes.errors import DomainError
+from comptes.mots import selon
 from familles.forms import DateInput
 from inscriptions.models import Site
 from reservations import listes_du_jour
@@ -98,11 +100,12 @@ class LotListesDuJourAdmin(admin.ModelAdmin):
     @admin.display(description="avancement")
     def avancement(self, obj):
         return format_html(
-            '<progress max="100" value="{}">{} %</progress> {} / {} liste(s)',
+            '<progress max="100" value="{}">{} %</progress> {} / {} {}',
             obj.pourcentage,
             obj.pourcentage,
             obj.listes_faites,
             obj.listes_a_faire,
+            selon(obj.listes_a_faire, "liste", "listes"),
         )
 
     @admin.display(description="PDF")
@@ -112,15 +115,12 @@ class LotListesDuJourAdmin(admin.ModelAdmin):
             if obj.etat == LotListesDuJour.Etat.TERMINE:
                 return "Aucun enfant attendu sur ces sites ces jours-là."
             return "—"
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                '<li><a href="{}">{}</a></li>',
-                (
-                    (reverse("admin:reservations_lotlistesdujour_pdf", args=[obj.pk, p.pk]), p)
-                    for p in pdfs
-                ),
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:reservations_lotlistesdujour_pdf", args=[obj.pk, p.pk]), p)
+                for p in pdfs
             ),
         )
 
