@@ -117,9 +117,9 @@ class LotListesDuJourAdmin(admin.ModelAdmin):
             return "—"
         return format_html_join(
             mark_safe("<br>"),
-            '<a href="{}">{}</a>',
+            '<a href="{}?fichier={}">{}</a>',
             (
-                (reverse("admin:reservations_lotlistesdujour_pdf", args=[obj.pk, p.pk]), p)
+                (reverse("admin:reservations_lotlistesdujour_pdf", args=[obj.pk]), p.pk, p)
                 for p in pdfs
             ),
         )
@@ -128,18 +128,22 @@ class LotListesDuJourAdmin(admin.ModelAdmin):
         vue = self.admin_site.admin_view
         return [
             path(
-                "<int:pk>/pdf/<int:pdf_pk>/",
+                "<int:pk>/pdf/",
                 vue(self.pdf_view),
                 name="reservations_lotlistesdujour_pdf",
             ),
             *super().get_urls(),
         ]
 
-    def pdf_view(self, request, pk, pdf_pk):
+    def pdf_view(self, request, pk):
+        """One file of the batch (?fichier=<id>); without one, the batch's page."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         lot = get_object_or_404(self.get_queryset(request), pk=pk)
-        pdf = get_object_or_404(lot.pdfs.select_related("lot"), pk=pdf_pk)
+        fichier = request.GET.get("fichier", "")
+        if not fichier.isdigit():
+            return redirect("admin:reservations_lotlistesdujour_change", lot.pk)
+        pdf = get_object_or_404(lot.pdfs.select_related("lot"), pk=int(fichier))
         return fichiers.servir(pdf.fichier, listes_du_jour.nom_du_fichier(pdf))
 
     def add_view(self, request, form_url="", extra_context=None):

@@ -47,8 +47,8 @@ def _demander(client, capture, sites, forme="separees", du="2026-11-30", au="202
 
 
 def _texte(client, lot, pdf) -> str:
-    url = reverse("admin:reservations_lotlistesdujour_pdf", args=[lot.pk, pdf.pk])
-    response = client.get(url)
+    url = reverse("admin:reservations_lotlistesdujour_pdf", args=[lot.pk])
+    response = client.get(url, {"fichier": pdf.pk})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     lecteur = PdfReader(io.BytesIO(b"".join(response.streaming_content)))
@@ -154,8 +154,11 @@ def test_a_site_director_asks_only_for_their_sites_and_sees_only_their_batches(
         reverse("admin:reservations_lotlistesdujour_change", args=[autre.pk])
     ).status_code in (302, 404)
     pdf = autre.pdfs.first()
-    url = reverse("admin:reservations_lotlistesdujour_pdf", args=[autre.pk, pdf.pk])
-    assert client.get(url).status_code == 404
+    url = reverse("admin:reservations_lotlistesdujour_pdf", args=[autre.pk])
+    assert client.get(url, {"fichier": pdf.pk}).status_code == 404
+    # Nor through a batch of hers: a file is reached only through its own batch.
+    url = reverse("admin:reservations_lotlistesdujour_pdf", args=[mien.pk])
+    assert client.get(url, {"fichier": pdf.pk}).status_code == 404
     texte, _ = _texte(client, mien, mien.pdfs.first())
     assert "Léa" in texte
 
@@ -166,7 +169,7 @@ def test_the_files_are_for_staff_only(
     _demander(client_agent, django_capture_on_commit_callbacks, deux_sites)
     executer_taches()
     lot = LotListesDuJour.objects.get()
-    url = reverse("admin:reservations_lotlistesdujour_pdf", args=[lot.pk, lot.pdfs.first().pk])
+    url = reverse("admin:reservations_lotlistesdujour_pdf", args=[lot.pk])
     client.force_login(parent.user)
-    response = client.get(url)
+    response = client.get(url, {"fichier": lot.pdfs.first().pk})
     assert response.status_code == 302 and "/login/" in response.url
