@@ -354,3 +354,26 @@ def test_staff_move_the_classes_up_from_the_campaign_page(
     directrice = creer_agent("direction2@example.org", DIRECTION_SITE)
     client.force_login(directrice)
     assert client.post(url, {"rentree": "1"}).status_code in (302, 403)
+
+
+def test_a_child_of_two_households_moves_up_once(parent, enfant, campagne, agent, horloge):
+    from familles.models import Rattachement
+    from inscriptions import services
+
+    autre_foyer = creer_responsable(email="autre@example.org")
+    Rattachement.objects.create(enfant=enfant, famille=autre_foyer.famille)
+    reinscription.reinscrire(
+        parent, campagne, enfant, [Activite.objects.get(nom="Cantine 2027")], True
+    )
+    reinscription.reinscrire(
+        autre_foyer, campagne, enfant, [Activite.objects.get(nom="Soir 2027")], True
+    )
+    for inscription in Inscription.objects.filter(activite__periode=campagne.periode):
+        services.valider_inscription(inscription.pk, agent)
+
+    horloge.move_to(datetime.datetime(2027, 9, 1, 6, tzinfo=PARIS))
+    assert reinscription.rentree() == 1
+    enfant.refresh_from_db()
+    assert enfant.classe == "ce1"  # not CE2: one move for the two households' submits
+    assert not Reinscription.objects.filter(rentree_le__isnull=True).exists()
+    assert enfant.history.filter(history_change_reason__startswith="Rentrée").count() == 1
