@@ -6,6 +6,7 @@ whose sites are all its own; another batch is a 404."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -60,14 +61,21 @@ class LotListesDuJourAdmin(admin.ModelAdmin):
     """Read-only rows: asked for with "Préparer des listes", done by the worker. While one
     is queued or running its pages reload themselves (a meta refresh: no script)."""
 
-    list_display = ["__str__", "sites_affiches", "forme", "etat", "avancement", "demande_le"]
+    list_display = [
+        "__str__",
+        "sites_affiches",
+        "forme",
+        "etat_affiche",
+        "avancement",
+        "demande_le",
+    ]
     list_filter = ["etat"]
     fields = [
         "sites_affiches",
         "premier_jour",
         "dernier_jour",
         "forme",
-        "etat",
+        "etat_affiche",
         "avancement",
         "fichiers_affiches",
         "demande_par",
@@ -96,6 +104,12 @@ class LotListesDuJourAdmin(admin.ModelAdmin):
     @admin.display(description="sites")
     def sites_affiches(self, obj):
         return ", ".join(sorted(site.nom for site in obj.sites.all()))
+
+    @admin.display(description="état", ordering="etat")
+    def etat_affiche(self, obj):
+        if obj.interrompu:
+            return "interrompu (le worker s'est arrêté) : demandez un nouveau lot"
+        return obj.get_etat_display()
 
     @admin.display(description="avancement")
     def avancement(self, obj):
@@ -189,17 +203,22 @@ class LotListesDuJourAdmin(admin.ModelAdmin):
     def _actualiser(self, extra_context, actif: bool):
         return {**(extra_context or {}), "actualiser_toutes_les": 3 if actif else None}
 
+    def _actifs(self, request):
+        """Queued, or running with recent progress: the page reloads while they last."""
+        limite = timezone.now() - LotListesDuJour.INTERROMPU_APRES
+        return self.get_queryset(request).filter(
+            Q(etat=LotListesDuJour.Etat.EN_ATTENTE)
+            | Q(etat=LotListesDuJour.Etat.EN_COURS, mise_a_jour_le__gte=limite)
+        )
+
     def changelist_view(self, request, extra_context=None):
-        actif = self.get_queryset(request).filter(etat__in=LotListesDuJour.ACTIFS).exists()
+        actif = self._actifs(request).exists()
         return super().changelist_view(request, self._actualiser(extra_context, actif))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         actif = (
-            self.get_queryset(request)
-            .filter(
-                pk=object_id if str(object_id).isdigit() else None,
-                etat__in=LotListesDuJour.ACTIFS,
-            )
+            self._actifs(request)
+            .filter(pk=object_id if str(object_id).isdigit() else None)
             .exists()
         )
         return super().change_view(

@@ -75,7 +75,7 @@ def preparer(pk: int) -> str | None:
     """The worker's part. Each file is saved as soon as it is made (separate PDFs), so
     the admin's progress is real; a failure keeps what was made and says why."""
     pris = LotListesDuJour.objects.filter(pk=pk, etat=LotListesDuJour.Etat.EN_ATTENTE).update(
-        etat=LotListesDuJour.Etat.EN_COURS
+        etat=LotListesDuJour.Etat.EN_COURS, mise_a_jour_le=timezone.now()
     )
     if not pris:  # already taken by another worker, or gone
         return None
@@ -90,7 +90,9 @@ def preparer(pk: int) -> str | None:
                 _enregistrer(lot, document.write_pdf(), site, jour)
             else:
                 documents.append(document)
-            LotListesDuJour.objects.filter(pk=pk).update(listes_faites=F("listes_faites") + 1)
+            LotListesDuJour.objects.filter(pk=pk).update(
+                listes_faites=F("listes_faites") + 1, mise_a_jour_le=timezone.now()
+            )
         if documents:
             pages = [page for document in documents for page in document.pages]
             _enregistrer(lot, documents[0].copy(pages).write_pdf())

@@ -545,6 +545,8 @@ class LotListesDuJour(models.Model):
     )
     demande_le = models.DateTimeField("demandé le", default=timezone.now)
     fin = models.DateTimeField("fini le", null=True, blank=True)
+    # Written at each list: a batch "en cours" not updated for long lost its worker.
+    mise_a_jour_le = models.DateTimeField("dernier progrès", default=timezone.now)
     listes_a_faire = models.PositiveIntegerField("listes à préparer", default=0)
     listes_faites = models.PositiveIntegerField("listes préparées", default=0)
     erreur = models.TextField("erreur", blank=True)
@@ -565,6 +567,17 @@ class LotListesDuJour(models.Model):
         if self.premier_jour == self.dernier_jour:
             return f"Listes du {self.premier_jour:%d/%m/%Y}"
         return f"Listes du {self.premier_jour:%d/%m/%Y} au {self.dernier_jour:%d/%m/%Y}"
+
+    INTERROMPU_APRES = datetime.timedelta(minutes=15)
+
+    @property
+    def interrompu(self) -> bool:
+        """Still "en cours" but no list made for long: the worker was stopped (killed,
+        restarted); nothing resumes it, staff ask again."""
+        return (
+            self.etat == self.Etat.EN_COURS
+            and self.mise_a_jour_le < timezone.now() - self.INTERROMPU_APRES
+        )
 
     @property
     def pourcentage(self) -> int:

@@ -173,3 +173,21 @@ def test_the_files_are_for_staff_only(
     client.force_login(parent.user)
     response = client.get(url, {"fichier": lot.pdfs.first().pk})
     assert response.status_code == 302 and "/login/" in response.url
+
+
+def test_a_batch_whose_worker_stopped_says_so_and_stops_reloading(client_agent, horloge, site):
+    lot = LotListesDuJour.objects.create(
+        premier_jour=D(2026, 12, 3),
+        dernier_jour=D(2026, 12, 3),
+        etat=LotListesDuJour.Etat.EN_COURS,
+        listes_a_faire=3,
+        listes_faites=1,
+    )
+    lot.sites.add(site)
+    url = reverse("admin:reservations_lotlistesdujour_change", args=[lot.pk])
+    page = client_agent.get(url).content.decode()
+    assert '<meta http-equiv="refresh" content="3">' in page and "interrompu" not in page
+    horloge.shift(datetime.timedelta(minutes=16))  # no progress since: the worker was killed
+    page = client_agent.get(url).content.decode()
+    assert "interrompu (le worker s&#x27;est arrêté) : demandez un nouveau lot" in page
+    assert 'http-equiv="refresh"' not in page
