@@ -697,12 +697,12 @@ class CampagneReinscriptionAdmin(AuditAdmin):
 @admin.register(Reinscription)
 class ReinscriptionAdmin(LimiteAuxSites, AuditAdmin):
     chemin_site = "inscriptions__activite__site"
-    list_display = ["enfant", "famille", "campagne", "classe_rentree", "cree_le"]
+    list_display = ["enfant", "famille", "campagne", "classe_rentree", "cree_le", "rentree_le"]
     list_filter = ["campagne"]
     list_select_related = ["enfant", "famille", "campagne__periode"]
     search_fields = ["enfant__nom", "enfant__prenom", "famille__nom"]
     readonly_fields = ["campagne", "enfant", "famille", "demandeur", "classe", "inscriptions"]
-    fields = readonly_fields + ["cree_le"]
+    fields = readonly_fields + ["cree_le", "rentree_le"]
 
     @admin.display(description="classe à la rentrée", ordering="classe")
     def classe_rentree(self, obj):
