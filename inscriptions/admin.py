@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from comptes.admin_historique import AuditAdmin
 from comptes.admin_utils import FiltreStatutATraiter, traiter_une_a_une
+from comptes.errors import DomainError
 from comptes.models import User
 from familles import admin as familles_admin
 from familles.models import Enfant
@@ -614,6 +615,26 @@ class CampagneReinscriptionAdmin(AuditAdmin):
         if not self.has_view_permission(request, campagne):
             raise PermissionDenied
         peut_valider = request.user.has_perm("inscriptions.change_inscription")
+        peut_passer = request.user.has_perm("familles.change_enfant")
+        if request.method == "POST" and "rentree" in request.POST:
+            if not peut_passer:
+                raise PermissionDenied
+            try:
+                n = reinscription.passer_les_classes(campagne, request.user)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.log_change(request, campagne, "Classes passées à la rentrée")
+                self.message_user(
+                    request,
+                    ngettext(
+                        "Rentrée : {n} enfant a changé de classe.",
+                        "Rentrée : {n} enfants ont changé de classe.",
+                        n,
+                    ).format(n=n),
+                    messages.SUCCESS,
+                )
+            return redirect("admin:inscriptions_campagnereinscription_valider", campagne.pk)
         if request.method == "POST":
             if not peut_valider:
                 raise PermissionDenied
@@ -666,6 +687,8 @@ class CampagneReinscriptionAdmin(AuditAdmin):
                 "campagne": campagne,
                 "lignes": lignes,
                 "peut_valider": peut_valider,
+                "peut_passer": peut_passer,
+                "rentree_commencee": campagne.periode.debut <= timezone.localdate(),
                 "opts": self.model._meta,
             },
         )
@@ -674,12 +697,12 @@ class CampagneReinscriptionAdmin(AuditAdmin):
 @admin.register(Reinscription)
 class ReinscriptionAdmin(LimiteAuxSites, AuditAdmin):
     chemin_site = "inscriptions__activite__site"
-    list_display = ["enfant", "famille", "campagne", "classe_rentree", "cree_le"]
+    list_display = ["enfant", "famille", "campagne", "classe_rentree", "cree_le", "rentree_le"]
     list_filter = ["campagne"]
     list_select_related = ["enfant", "famille", "campagne__periode"]
     search_fields = ["enfant__nom", "enfant__prenom", "famille__nom"]
     readonly_fields = ["campagne", "enfant", "famille", "demandeur", "classe", "inscriptions"]
-    fields = readonly_fields + ["cree_le"]
+    fields = readonly_fields + ["cree_le", "rentree_le"]
 
     @admin.display(description="classe à la rentrée", ordering="classe")
     def classe_rentree(self, obj):

@@ -238,6 +238,16 @@ class Inscription(models.Model):
         related_name="+",
         verbose_name="décidée par",
     )
+    # A réinscription is one request for all the activities chosen for a child: its
+    # enrolments share that Demande (an ordinary enrolment has its own, Demande.inscription).
+    demande_groupee = models.ForeignKey(
+        "portail.Demande",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inscriptions_groupees",
+        verbose_name="demande de réinscription",
+    )
 
     objects = InscriptionQuerySet.as_manager()
 
@@ -439,6 +449,8 @@ class Reinscription(models.Model):
     classe = models.CharField("classe à la rentrée", max_length=8, blank=True)
     inscriptions = models.ManyToManyField(Inscription, related_name="+", blank=True)
     cree_le = models.DateTimeField("envoyée le", default=timezone.now)
+    # Set when the new season started and the child's class was moved up (once).
+    rentree_le = models.DateTimeField("classe passée le", null=True, blank=True)
 
     history = HistoricalRecords()
 

@@ -5,7 +5,8 @@ this season leads to which of the next). During the campaign each household send
 per child, one request: every selected activity becomes an Inscription of the new season
 through services.demander_inscription (so every enrolment rule applies), waiting for
 staff, who validate them in bulk by activity within the capacity
-(services.valider_inscription).
+(services.valider_inscription). The submit is one Demande shared by those enrolments
+(Inscription.demande_groupee); it says what is decided so far and closes with the last.
 """
 
 import datetime
@@ -25,6 +26,7 @@ from inscriptions.models import (
     Inscription,
     Reinscription,
 )
+from portail.models import Demande
 
 
 class ReinscriptionError(DomainError):
@@ -135,6 +137,15 @@ def reinscrire(
                 f"La réinscription {de(enfant.prenom)} pour {libelle(campagne)} est déjà envoyée."
             ) from None
         aujourd_hui = timezone.localdate(maintenant)
+        # One request for the whole submit; staff decide each activity (in bulk by
+        # activity), and it closes when the last one is decided.
+        demande = Demande.objects.create(
+            famille=famille,
+            demandeur=responsable,
+            type=Demande.Type.INSCRIPTION,
+            objet=objet_demande(campagne, enfant, activites),
+            cree_le=maintenant,
+        )
         inscriptions = []
         for activite in activites:
             try:
@@ -147,7 +158,7 @@ def reinscrire(
                         activite.periode.fin,
                         "Réinscription",
                         maintenant=maintenant,
-                        en_attente=True,
+                        demande_groupee=demande,
                     )
                 )
             except services.InscriptionError as exc:
@@ -156,7 +167,14 @@ def reinscrire(
                     f"{activite.nom} ({activite.site.nom}) : {exc.message}", field="activites"
                 ) from None
         reinscription.inscriptions.set(inscriptions)
+        demande.reponse = services.bilan_demande_groupee(inscriptions)
+        demande.save(update_fields=["reponse"])
     return reinscription
+
+
+def objet_demande(campagne: CampagneReinscription, enfant: Enfant, activites) -> str:
+    noms = ", ".join(f"{a.nom} ({a.site.nom})" for a in activites)
+    return f"Réinscription {libelle(campagne)} — {enfant.prenom} {enfant.nom} : {noms}"[:250]
 
 
 # --- staff: validation in bulk by activity ---------------------------------------------
@@ -210,3 +228,84 @@ def valider_activite(campagne: CampagneReinscription, activite: Activite, agent)
             continue  # full, or decided meanwhile: it stays as it is
         validees += 1
     return validees, len(ids) - validees
+
+
+# --- the new season starts: each child re-enrolled moves up a class ---------------------
+
+
+def campagnes_de_la_rentree(aujourd_hui: datetime.date):
+    """The campaigns whose season has started and is not over."""
+    return CampagneReinscription.objects.filter(
+        periode__debut__lte=aujourd_hui, periode__fin__gte=aujourd_hui
+    ).select_related("periode")
+
+
+def passer_les_classes(
+    campagne: CampagneReinscription, agent=None, aujourd_hui: datetime.date | None = None
+) -> int:
+    """Once the campaign's season has started, each child with a validated réinscription
+    gets the class it moves up to (CM2 → collège), recorded in the child's history. Run
+    every day (`manage.py rentree`) or by staff: a réinscription is moved up once, a child
+    in garde alternée (two households' réinscriptions) once. Returns the classes changed."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    if campagne.periode.debut > aujourd_hui:
+        raise ReinscriptionError(
+            f"La saison {libelle(campagne)} n'a pas commencé : les classes passeront "
+            f"à partir du {campagne.periode.debut:%d/%m/%Y}."
+        )
+    a_passer = list(
+        Reinscription.objects.filter(
+            campagne=campagne,
+            rentree_le__isnull=True,
+            inscriptions__statut=Inscription.Statut.VALIDEE,
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    if not a_passer:
+        return 0
+    # This season's class is what the child had when the campaign opened.
+    reference = timezone.localdate(campagne.ouverture)
+    saison = libelle(campagne)
+    changees = 0
+    with transaction.atomic():
+        # Locked, then checked again: the daily run and a click at the same time move
+        # each child once.
+        reinscriptions = list(
+            Reinscription.objects.select_for_update()
+            .filter(pk__in=a_passer, rentree_le__isnull=True)
+            .order_by("enfant_id", "pk")
+        )
+        deja = set(
+            Reinscription.objects.filter(campagne=campagne, rentree_le__isnull=False).values_list(
+                "enfant_id", flat=True
+            )
+        )
+        enfants = Enfant.objects.select_for_update().in_bulk({r.enfant_id for r in reinscriptions})
+        maintenant = timezone.now()
+        for r in reinscriptions:
+            enfant = enfants[r.enfant_id]
+            if enfant.pk not in deja:
+                deja.add(enfant.pk)
+                classe = services.classe_pour_periode(enfant, campagne.periode, reference)
+                if classe != enfant.classe:
+                    ancienne = libelle_classe(enfant.classe)
+                    enfant.classe = classe
+                    enfant._change_reason = (
+                        f"Rentrée {saison} : {ancienne} → {libelle_classe(classe)}"
+                    )
+                    enfant._history_user = agent
+                    enfant.save(update_fields=["classe"])
+                    changees += 1
+            r.rentree_le = maintenant
+            r.save(update_fields=["rentree_le"])
+    return changees
+
+
+def rentree(aujourd_hui: datetime.date | None = None) -> int:
+    """The daily run: every campaign whose season has started."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    return sum(
+        passer_les_classes(campagne, aujourd_hui=aujourd_hui)
+        for campagne in campagnes_de_la_rentree(aujourd_hui)
+    )

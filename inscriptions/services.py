@@ -5,6 +5,7 @@ import datetime
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -192,13 +193,17 @@ def demander_inscription(
     commentaire: str = "",
     maintenant: datetime.datetime | None = None,
     en_attente: bool = False,
+    demande_groupee: Demande | None = None,
 ) -> Inscription:
     """The parent's request: an Inscription and its Demande, in one transaction.
 
     An automatic activity validates at once while places remain; a full one, a
     manual one or a petite-enfance pre-enrolment waits for staff. `en_attente`: staff
     decide in any case (a re-enrolment campaign is validated in bulk by activity).
+    `demande_groupee`: the request this enrolment belongs to (a réinscription's, one for
+    all its activities) instead of one of its own; staff decide it in any case.
     """
+    en_attente = en_attente or demande_groupee is not None
     maintenant = maintenant or timezone.now()
     with transaction.atomic():
         # Lock the activity: counting its places and inserting must not interleave.
@@ -230,6 +235,7 @@ def demander_inscription(
                 else Inscription.Statut.EN_ATTENTE
             ),
             cree_le=maintenant,
+            demande_groupee=demande_groupee,
         )
         demande = Demande(
             famille=responsable.famille,
@@ -261,8 +267,9 @@ def demander_inscription(
             raise InscriptionError(
                 f"{enfant.prenom} est déjà {accord(enfant, 'inscrit')} à cette activité."
             ) from None
-        demande.inscription = inscription
-        demande.save()
+        if demande_groupee is None:
+            demande.inscription = inscription
+            demande.save()
         if inscription.est_validee:
             emails.inscription_decidee(inscription)  # both parents hear of it
     return inscription
@@ -272,9 +279,16 @@ def demander_inscription(
 
 
 def _demande_en_attente(inscription_id: int, type_: str) -> Demande | None:
+    """The pending request about this enrolment: its own, or (réinscription) the one it
+    shares with the other activities chosen for the child."""
+    concernee = Q(inscription_id=inscription_id)
+    if type_ == Demande.Type.INSCRIPTION:
+        concernee |= Q(
+            pk__in=Inscription.objects.filter(pk=inscription_id).values("demande_groupee")
+        )
     return (
         Demande.objects.select_for_update(of=("self",), no_key=True)
-        .filter(inscription_id=inscription_id, type=type_, statut=Demande.Statut.EN_ATTENTE)
+        .filter(concernee, type=type_, statut=Demande.Statut.EN_ATTENTE)
         .first()
     )
 
@@ -325,10 +339,59 @@ def _refuser(inscription: Inscription, agent, motif: str) -> None:
 def _clore_demande(demande: Demande | None, statut: str, agent, reponse: str) -> None:
     if demande is None:
         return
+    if demande.type == Demande.Type.INSCRIPTION and demande.inscription_id is None:
+        _suivre_demande_groupee(demande, agent)
+        return
     demande.statut = statut
     demande.traitee_le = timezone.now()
     demande.traitee_par = agent
     demande.reponse = reponse
+    demande.save(update_fields=["statut", "traitee_le", "traitee_par", "reponse"])
+
+
+def bilan_demande_groupee(inscriptions: list[Inscription]) -> str:
+    """ "Validée : Cantine (École Jules Ferry). En attente : Accueil du soir (…).": what
+    staff decided so far on a réinscription, for the family and the queue."""
+    parties = []
+    for statut, libelle in (
+        (Inscription.Statut.VALIDEE, "Validée"),
+        (Inscription.Statut.REFUSEE, "Refusée"),
+        (Inscription.Statut.ANNULEE, "Retirée"),
+        (Inscription.Statut.EN_ATTENTE, "En attente"),
+        (Inscription.Statut.PREINSCRIPTION, "En attente"),
+    ):
+        noms = [
+            f"{i.activite.nom} ({i.motif_refus})"
+            if statut == Inscription.Statut.REFUSEE and i.motif_refus
+            else i.activite.nom
+            for i in inscriptions
+            if i.statut == statut
+        ]
+        if noms:
+            parties.append(f"{libelle} : {', '.join(noms)}.")
+    return " ".join(parties)
+
+
+def _suivre_demande_groupee(demande: Demande, agent) -> None:
+    """After one of its enrolments was decided: the réinscription request says where
+    each activity stands, and closes once none is left to decide (accepted when at least
+    one was validated, refused when all were refused, withdrawn when all were withdrawn)."""
+    inscriptions = list(
+        demande.inscriptions_groupees.select_related("activite").order_by("activite__nom", "pk")
+    )
+    demande.reponse = bilan_demande_groupee(inscriptions)
+    statuts = {i.statut for i in inscriptions}
+    if any(i.est_a_decider for i in inscriptions):
+        demande.save(update_fields=["reponse"])
+        return
+    if Inscription.Statut.VALIDEE in statuts:
+        demande.statut = Demande.Statut.ACCEPTEE
+    elif statuts == {Inscription.Statut.ANNULEE}:
+        demande.statut = Demande.Statut.ANNULEE
+    else:
+        demande.statut = Demande.Statut.REFUSEE
+    demande.traitee_le = timezone.now()
+    demande.traitee_par = agent
     demande.save(update_fields=["statut", "traitee_le", "traitee_par", "reponse"])
 
 
@@ -357,14 +420,23 @@ def refuser_inscription(inscription_id: int, agent, motif: str) -> Inscription:
     return inscription
 
 
+def _une_seule_inscription(demande: Demande) -> None:
+    if demande.inscription_id is None:
+        raise InscriptionError(
+            "Cette réinscription se décide activité par activité, dans les inscriptions."
+        )
+
+
 def accepter_depuis_demande(demande: Demande, agent) -> None:
     """The "Demandes à traiter" queue accepted an enrolment request (Demande locked)."""
+    _une_seule_inscription(demande)
     inscription = _verrouiller(demande.inscription_id)
     _valider(inscription, agent)
     emails.inscription_decidee(inscription)
 
 
 def refuser_depuis_demande(demande: Demande, agent, motif: str) -> None:
+    _une_seule_inscription(demande)
     inscription = _verrouiller(demande.inscription_id)
     _refuser(inscription, agent, motif)
     emails.inscription_decidee(inscription)

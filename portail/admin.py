@@ -239,6 +239,12 @@ class DemandeAdmin(AuditAdmin):
                     '<a href="{}">Décider dans les inscriptions</a>',
                     reverse("admin:inscriptions_inscription_change", args=[obj.inscription_id]),
                 )
+            if obj.type in tableau_gestion.TYPES_HORS_FILE_DEMANDES:  # a réinscription
+                return format_html(
+                    '<a href="{}?demande_groupee__id__exact={}">Décider dans les inscriptions</a>',
+                    reverse("admin:inscriptions_inscription_changelist"),
+                    obj.pk,
+                )
             refuser = "{}?{}".format(
                 reverse("admin:portail_demande_refuser", args=[obj.pk]),
                 urlencode({"suivant": retour}),

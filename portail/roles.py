@@ -32,6 +32,7 @@ ROLES: dict[str, list[Regle]] = {
         ("reservations", "reservation", TRAITER),
         ("reservations", "semainetype", LIRE),
         ("reservations", "absence", LIRE),  # the certificates it checks in the queue
+        ("reservations", "lotlistesdujour", {"view", "add"}),  # day-list PDFs in batches
         # Mes messages: read and answer the families, write to an activity, site or day.
         ("portail", "discussion", TRAITER),
         ("portail", "message", SAISIR),
@@ -70,6 +71,7 @@ ROLES: dict[str, list[Regle]] = {
         ("inscriptions", "activite", LIRE),
         ("inscriptions", "inscription", LIRE),
         ("reservations", "reservation", LIRE),
+        ("reservations", "lotlistesdujour", {"view", "add"}),  # its sites' day-list PDFs
     ],
     # Users, and the settings: the town's details, seasons, sites, activities, calendars.
     ADMINISTRATEUR: [

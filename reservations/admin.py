@@ -856,3 +856,6 @@ class SemaineTypeAdmin(inscriptions_admin.LimiteAuxSites, AuditAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from reservations import admin_lots  # noqa: E402,F401  (day-list PDFs in batches)

@@ -146,6 +146,35 @@ def csv_journee(site: Site, jour: datetime.date, groupes: list[Groupe]) -> HttpR
     return response
 
 
+def contenu_journee(site: Site, jour: datetime.date) -> dict:
+    """What the day list shows (page and PDF): the groups and the head counts."""
+    reservations = list(reservations_du_site(site, jour))
+    groupes = grouper(reservations, jour)
+    # A child at the canteen and the evening care is one child expected at school.
+    attendus = {r.enfant_id for r in reservations if r.etat not in ETATS_ABSENCE}
+    return {
+        "site": site,
+        "jour": jour,
+        "groupes": groupes,
+        "attendus": len(attendus),
+        "absents": len({r.enfant_id for r in reservations} - attendus),
+        "alertes": sum(
+            1
+            for g in groupes
+            for _, rs in g.classes
+            for r in rs
+            if r.enfant.a_des_alertes_sante and r.etat not in ETATS_ABSENCE
+        ),
+    }
+
+
+def pdf_journee(contenu: dict):
+    """The day list as a rendered WeasyPrint document (write_pdf() for the bytes)."""
+    from weasyprint import HTML
+
+    return HTML(string=render_to_string("pdf/journee_ecole.html", contenu)).render()
+
+
 def journee_ecole(modeladmin, request):
     """All the activities of a school on one day, grouped by activity and class."""
     if not modeladmin.has_view_permission(request):
@@ -161,34 +190,16 @@ def journee_ecole(modeladmin, request):
     }
     if form.is_bound and form.is_valid():
         site, jour = form.cleaned_data["site"], form.cleaned_data["date"]
-        reservations = list(reservations_du_site(site, jour))
-        groupes = grouper(reservations, jour)
-        # A child at the canteen and the evening care is one child expected at school.
-        attendus = {r.enfant_id for r in reservations if r.etat not in ETATS_ABSENCE}
         contexte.update(
-            site=site,
-            jour=jour,
-            groupes=groupes,
-            attendus=len(attendus),
-            absents=len({r.enfant_id for r in reservations} - attendus),
-            alertes=sum(
-                1
-                for g in groupes
-                for _, rs in g.classes
-                for r in rs
-                if r.enfant.a_des_alertes_sante and r.etat not in ETATS_ABSENCE
-            ),
+            contenu_journee(site, jour),
             parametres=urlencode({"site": site.pk, "date": jour.isoformat()}),
         )
         format_ = request.GET.get("format")
         if format_ == "csv":
-            return csv_journee(site, jour, groupes)
+            return csv_journee(site, jour, contexte["groupes"])
         if format_ == "pdf":
-            from weasyprint import HTML
-
-            html = render_to_string("pdf/journee_ecole.html", contexte, request=request)
             return FileResponse(
-                io.BytesIO(HTML(string=html).write_pdf()),
+                io.BytesIO(pdf_journee(contexte).write_pdf()),
                 content_type="application/pdf",
                 filename=f"journee-{site.pk}-{jour.isoformat()}.pdf",
             )

@@ -15,3 +15,11 @@ def tirer_au_sort(context: TaskContext, pk: int) -> bool:
     if ouverture is None:
         return False
     return tirage.tirer(ouverture, tache=f"tâche {context.task_result.id}")
+
+
+@task()
+def preparer_listes_du_jour(pk: int) -> str | None:
+    """Day-list PDFs asked for in the admin (reservations/listes_du_jour.py)."""
+    from reservations import listes_du_jour
+
+    return listes_du_jour.preparer(pk)

@@ -2,11 +2,13 @@
 staff's validation in bulk by activity within the capacity."""
 
 import datetime
+import io
 
 import pytest
 from django.urls import reverse
 
 from comptes.services import jetons
+from familles.models import Enfant
 from inscriptions import reinscription
 from inscriptions.models import (
     Activite,
@@ -124,13 +126,21 @@ def test_submit_creates_waiting_inscriptions_once(client_parent, enfant, campagn
     # Even the automatic activity waits: staff validate the campaign by activity.
     assert sorted(nouvelles.values_list("statut", flat=True)) == ["en_attente", "en_attente"]
     assert Reinscription.objects.get().classe == "ce1"
-    demandes = Demande.objects.filter(inscription__in=nouvelles).count()
+    # One request for the submit, listing the activities, shared by both enrolments.
+    demande = Demande.objects.get(famille=parent.famille)
+    assert demande.type == Demande.Type.INSCRIPTION and demande.est_en_attente
+    assert demande.objet == (
+        "Réinscription 2027-2028 — Zoé Test : Cantine 2027 (École Jules Ferry), "
+        "Soir 2027 (École Jules Ferry)"
+    )
+    assert set(demande.inscriptions_groupees.all()) == set(nouvelles)
+    assert demande.reponse == "En attente : Cantine 2027, Soir 2027."
     # The same form again (double click), then a fresh one: nothing more.
     _poster(client_parent, enfant, suivantes, jeton=jeton)
     response = _poster(client_parent, enfant, suivantes)
     assert nouvelles.count() == 2
     assert Reinscription.objects.count() == 1
-    assert Demande.objects.filter(inscription__in=nouvelles).count() == demandes == 2
+    assert Demande.objects.filter(famille=parent.famille).count() == 1
     assert "Réinscription envoyée le" in client_parent.get(_url(enfant)).content.decode()
 
 
@@ -194,3 +204,176 @@ def test_a_reader_cannot_validate(client, campagne):
     url = reverse("admin:inscriptions_campagnereinscription_valider", args=[campagne.pk])
     assert client.post(url, {"activite": 1}).status_code in (403, 302)
     assert not Inscription.objects.filter(statut="validee", activite__periode=campagne.periode)
+
+
+def test_the_single_request_follows_the_bulk_decisions_and_closes_with_the_last(
+    client_agent, parent, enfant, campagne, agent
+):
+    from inscriptions import services
+
+    cantine = Activite.objects.get(nom="Cantine 2027")
+    soir = Activite.objects.get(nom="Soir 2027")
+    reinscription.reinscrire(parent, campagne, enfant, [cantine, soir], True)
+    demande = Demande.objects.get(famille=parent.famille)
+    # Not in the requests' queue (one queue per job); listed with all requests, it sends
+    # staff to the enrolments of this request.
+    demandes = reverse("admin:portail_demande_changelist")
+    assert "Réinscription 2027-2028" not in client_agent.get(demandes).content.decode()
+    file = client_agent.get(demandes, {"statut": "toutes"}).content.decode()
+    liste = reverse("admin:inscriptions_inscription_changelist")
+    assert f"{liste}?demande_groupee__id__exact={demande.pk}" in file
+    filtre = client_agent.get(liste, {"demande_groupee__id__exact": demande.pk})
+    assert filtre.status_code == 200 and "Cantine 2027" in filtre.content.decode()
+    # Validated by activity: the request shows the partial decision and stays pending.
+    url = reverse("admin:inscriptions_campagnereinscription_valider", args=[campagne.pk])
+    client_agent.post(url, {"activite": cantine.pk})
+    demande.refresh_from_db()
+    assert demande.est_en_attente
+    assert demande.reponse == "Validée : Cantine 2027. En attente : Soir 2027."
+    tableau = reverse("tableau_de_bord")
+    client_agent.logout()
+    client_agent.force_login(parent.user)
+    assert (
+        "Validée : Cantine 2027. En attente : Soir 2027."
+        in client_agent.get(tableau).content.decode()
+    )
+    # Accepting it whole from the requests' queue is not possible: one activity at a time.
+    with pytest.raises(services.InscriptionError, match="activité par activité"):
+        services.accepter_depuis_demande(demande, agent)
+    soir_inscription = Inscription.objects.get(activite=soir)
+    services.refuser_inscription(soir_inscription.pk, agent, "Complet le soir")
+    demande.refresh_from_db()
+    assert demande.statut == Demande.Statut.ACCEPTEE and demande.traitee_par == agent
+    assert demande.reponse == "Validée : Cantine 2027. Refusée : Soir 2027 (Complet le soir)."
+
+
+def test_a_request_all_refused_or_withdrawn_closes_so(parent, enfant, campagne, agent):
+    from inscriptions import services
+
+    cantine = Activite.objects.get(nom="Cantine 2027")
+    soir = Activite.objects.get(nom="Soir 2027")
+    reinscription.reinscrire(parent, campagne, enfant, [cantine, soir], True)
+    demande = Demande.objects.get(famille=parent.famille)
+    services.retirer_demande(parent, Inscription.objects.get(activite=cantine))
+    demande.refresh_from_db()
+    assert demande.est_en_attente and demande.reponse.startswith("Retirée : Cantine 2027.")
+    services.retirer_demande(parent, Inscription.objects.get(activite=soir))
+    demande.refresh_from_db()
+    assert demande.statut == Demande.Statut.ANNULEE
+
+    second = creer_enfant(parent.famille, prenom="Léo", classe="ce2")
+    reinscription.reinscrire(parent, campagne, second, [soir], True)
+    demande = Demande.objects.get(famille=parent.famille, statut=Demande.Statut.EN_ATTENTE)
+    services.refuser_inscription(
+        Inscription.objects.get(enfant=second).pk, agent, "Dossier incomplet"
+    )
+    demande.refresh_from_db()
+    assert demande.statut == Demande.Statut.REFUSEE
+
+
+# --- rentrée: the class moves up once the new season starts -----------------------------
+
+
+def test_the_class_moves_up_at_the_start_of_the_season_once(
+    parent, enfant, campagne, agent, horloge
+):
+    from django.core.management import call_command
+
+    from inscriptions import services
+
+    cantine = Activite.objects.get(nom="Cantine 2027")
+    soir = Activite.objects.get(nom="Soir 2027")
+    cm2 = creer_enfant(parent.famille, prenom="Jade", classe="cm2")
+    attente = creer_enfant(parent.famille, prenom="Léo", classe="ce2")
+    reinscription.reinscrire(parent, campagne, enfant, [cantine], True)
+    reinscription.reinscrire(parent, campagne, cm2, [soir], True)
+    reinscription.reinscrire(parent, campagne, attente, [soir], True)
+    for prenom in ("Zoé", "Jade"):
+        services.valider_inscription(
+            Inscription.objects.get(enfant__prenom=prenom, activite__periode=campagne.periode).pk,
+            agent,
+        )
+
+    call_command("rentree", stdout=io.StringIO())  # still this season: nothing moves
+    enfant.refresh_from_db()
+    assert enfant.classe == "cp"
+
+    horloge.move_to(datetime.datetime(2027, 9, 1, 6, tzinfo=PARIS))
+    sortie = io.StringIO()
+    call_command("rentree", stdout=sortie)
+    assert sortie.getvalue().strip() == "2 classes passées."
+    classes = dict(
+        Enfant.objects.filter(rattachements__famille=parent.famille).values_list("prenom", "classe")
+    )
+    assert classes == {"Zoé": "ce1", "Jade": "college", "Léo": "ce2"}  # Léo: not validated
+    derniere = Enfant.objects.get(prenom="Zoé").history.first()
+    assert derniere.history_change_reason == "Rentrée 2027-2028 : CP → CE1"
+
+    # Run again (the next day's cron): nobody moves twice.
+    sortie = io.StringIO()
+    call_command("rentree", stdout=sortie)
+    assert sortie.getvalue().strip() == "0 classe passée."
+    assert Enfant.objects.get(prenom="Zoé").classe == "ce1"
+    # Validated late: moved up by the next run.
+    services.valider_inscription(
+        Inscription.objects.get(enfant__prenom="Léo", activite__periode=campagne.periode).pk, agent
+    )
+    call_command("rentree", stdout=io.StringIO())
+    assert Enfant.objects.get(prenom="Léo").classe == "cm1"
+
+
+def test_staff_move_the_classes_up_from_the_campaign_page(
+    client, client_agent, parent, enfant, campagne, agent, horloge
+):
+    from inscriptions import services
+    from portail.roles import DIRECTION_SITE
+    from tests.conftest import creer_agent
+
+    reinscription.reinscrire(
+        parent, campagne, enfant, [Activite.objects.get(nom="Cantine 2027")], True
+    )
+    services.valider_inscription(
+        Inscription.objects.get(activite__periode=campagne.periode).pk, agent
+    )
+    url = reverse("admin:inscriptions_campagnereinscription_valider", args=[campagne.pk])
+    assert "Passer les classes maintenant" not in client_agent.get(url).content.decode()
+    response = client_agent.post(url, {"rentree": "1"}, follow=True)
+    assert "La saison 2027-2028 n&#x27;a pas commencé" in response.content.decode()
+    enfant.refresh_from_db()
+    assert enfant.classe == "cp"
+
+    horloge.move_to(datetime.datetime(2027, 9, 2, 9, tzinfo=PARIS))
+    client_agent.force_login(agent)  # the session of last November has expired
+    assert "Passer les classes maintenant" in client_agent.get(url).content.decode()
+    response = client_agent.post(url, {"rentree": "1"}, follow=True)
+    assert "Rentrée : 1 enfant a changé de classe." in response.content.decode()
+    enfant.refresh_from_db()
+    assert enfant.classe == "ce1"
+    assert enfant.history.first().history_user == agent
+
+    directrice = creer_agent("direction2@example.org", DIRECTION_SITE)
+    client.force_login(directrice)
+    assert client.post(url, {"rentree": "1"}).status_code in (302, 403)
+
+
+def test_a_child_of_two_households_moves_up_once(parent, enfant, campagne, agent, horloge):
+    from familles.models import Rattachement
+    from inscriptions import services
+
+    autre_foyer = creer_responsable(email="autre@example.org")
+    Rattachement.objects.create(enfant=enfant, famille=autre_foyer.famille)
+    reinscription.reinscrire(
+        parent, campagne, enfant, [Activite.objects.get(nom="Cantine 2027")], True
+    )
+    reinscription.reinscrire(
+        autre_foyer, campagne, enfant, [Activite.objects.get(nom="Soir 2027")], True
+    )
+    for inscription in Inscription.objects.filter(activite__periode=campagne.periode):
+        services.valider_inscription(inscription.pk, agent)
+
+    horloge.move_to(datetime.datetime(2027, 9, 1, 6, tzinfo=PARIS))
+    assert reinscription.rentree() == 1
+    enfant.refresh_from_db()
+    assert enfant.classe == "ce1"  # not CE2: one move for the two households' submits
+    assert not Reinscription.objects.filter(rentree_le__isnull=True).exists()
+    assert enfant.history.filter(history_change_reason__startswith="Rentrée").count() == 1

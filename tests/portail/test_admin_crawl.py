@@ -95,6 +95,15 @@ def _jeu_de_donnees():
         sequence="FRST",
         reference="crawl-1",
     )
+    # A batch of day-list PDFs, done, with one file (its page and download are crawled).
+    from reservations.models import LotListesDuJour, PdfListeDuJour
+
+    lot = LotListesDuJour.objects.create(
+        premier_jour=facture.mois, dernier_jour=facture.mois, etat="termine", demande_par=chef
+    )
+    lot.sites.add(inscription.activite.site)
+    pdf = PdfListeDuJour(lot=lot, site=inscription.activite.site, jour=facture.mois)
+    pdf.fichier.save("l.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     Fermeture.objects.create(
         activite=inscription.activite,
         debut=inscription.activite.periode.fin - datetime.timedelta(days=3),
