@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('inscriptions', '0011_rentree_classe_passee'),
-        ('reservations', '0008_absences_signalees'),
+        ('reservations', '0009_semaine_type_paires_impaires'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
