@@ -16,6 +16,7 @@ from familles.models import Rattachement
 from inscriptions.models import Inscription
 from reservations import services
 from reservations.calendrier import Calendrier, jours_entre, tranches_du_tarif
+from reservations.delais import format_limite
 from reservations.models import Reservation
 
 Etat = Reservation.Etat
@@ -82,6 +83,8 @@ class Jour:
             texte = places_en_clair(self.places_restantes)
         if self.etat == "attente" and self.position:
             texte = f"liste d'attente, rang {self.position}"
+        if self.etat == "hors_delai" and self.motif:
+            return f"{texte} le {self.motif}"  # "date limite passée le mardi 8 décembre à 23:59"
         if self.motif:
             texte = f"{texte} ({self.motif})"
         return texte
@@ -268,7 +271,8 @@ def _jour(
             position=rang,
         )
     if cal.regle_reservation.depasse(jour, maintenant):
-        return Jour(jour, "hors_delai")
+        limite = format_limite(cal.regle_reservation.limite(jour))
+        return Jour(jour, "hors_delai", motif=limite)
     places = cal.places(jour)
     if places is not None and occupees >= places:
         return Jour(jour, "complet", cochable=True)

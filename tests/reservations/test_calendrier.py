@@ -98,7 +98,7 @@ def test_each_day_shows_its_state_with_a_readable_label(
     assert "vendredi 25 décembre 2026 : férié : Noël" in html
     # Monday 30 November is past the J-2 deadline (frozen clock: Friday 27, 10:00).
     html_nov = client_parent.get(_url(inscription, 2026, 11)).content.decode()
-    assert "lundi 30 novembre 2026 : date limite passée" in html_nov
+    assert "lundi 30 novembre 2026 : date limite passée le jeudi 26 novembre à 23:59" in html_nov
     assert 'value="2026-11-30"' not in html_nov
 
 
