@@ -16,6 +16,7 @@ queryset.
 
 import copy
 import datetime
+import weakref
 from collections.abc import Callable
 
 from django.db import connections
@@ -53,6 +54,17 @@ class _Compilee:
         if manquantes:
             raise ValueError(f"valeurs absentes de la requête préparée : {sorted(manquantes)}")
         self.params = list(params)
+        # How each column's values become Python values, per connection (the backend's
+        # converters are its connection's methods): worked out once, not on each call.
+        self.convertisseurs = weakref.WeakKeyDictionary()
+
+    def convertisseurs_pour(self, compiler) -> dict:
+        convertisseurs = self.convertisseurs.get(compiler.connection)
+        if convertisseurs is None:
+            colonnes = [s[0] for s in compiler.select[0 : compiler.col_count]]
+            convertisseurs = type(compiler).get_converters(compiler, colonnes)
+            self.convertisseurs[compiler.connection] = convertisseurs
+        return convertisseurs
 
 
 class _Lot:
@@ -115,6 +127,8 @@ class Preparee:
         compiler.connection = connections[using]
         sql = compilee.sql
         compiler.as_sql = lambda *args, **kwargs: (sql, tuple(params))
+        convertisseurs = compilee.convertisseurs_pour(compiler)
+        compiler.get_converters = lambda expressions: convertisseurs
         lot = _Lot(compilee, compiler)
         iterable = compilee.queryset._iterable_class
         return list(iterable(lot, chunked_fetch=False, chunk_size=GET_ITERATOR_CHUNK_SIZE))
