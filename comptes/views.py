@@ -53,6 +53,16 @@ _LIGNES_PAR_MOIS = Preparee(
     ),
     int,
 )
+# The enrolments the household's invoices bill (the lines read above, by subquery: a
+# prepared statement takes no list of ids).
+_INSCRIPTIONS_FACTUREES = Preparee(
+    lambda famille_id: Inscription.objects.filter(
+        pk__in=LigneFacture.objects.filter(
+            facture__famille_id=famille_id, facture__type=Facture.Type.FACTURE
+        ).values("inscription_id")
+    ).select_related("enfant", "activite__site"),
+    int,
+)
 _QUOTIENTS = Preparee(
     lambda famille_id: QuotientFamilial.objects.filter(famille_id=famille_id), int
 )
@@ -83,9 +93,8 @@ def _detail_par_inscription(famille, factures, payes) -> list[dict]:
         cellule = par_inscription[inscription_id][mois]
         cellule[0] += somme
         cellule[1] += somme * ratio.get(facture_id, Decimal(0))
-    inscriptions = Inscription.objects.filter(pk__in=par_inscription.keys()).select_related(
-        "enfant", "activite__site"
-    )
+    # (none billed: no query, as `pk__in` of nothing gave)
+    inscriptions = _INSCRIPTIONS_FACTUREES(famille.pk) if any(par_inscription) else []
     detail = []
     for inscription in sorted(inscriptions, key=lambda i: (i.enfant.prenom, i.activite.nom)):
         mois = [

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.template import Library, defaulttags
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
+from django.utils.translation import get_language
 
 register = Library()
 
@@ -23,8 +24,15 @@ class URLConstanteNode(defaulttags.URLNode):
         if current_app is None:
             current_app = getattr(getattr(requete, "resolver_match", None), "namespace", None)
         # Everything reverse() depends on besides the name: a test's other URLconf, a
-        # server mounted under a prefix.
-        cle = (nom.var, current_app, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+        # server mounted under a prefix, the language (translated paths).
+        cle = (
+            nom.var,
+            current_app,
+            get_script_prefix(),
+            get_urlconf(),
+            settings.ROOT_URLCONF,
+            get_language(),
+        )
         url = _URLS.get(cle)
         if url is None:
             try:
