@@ -20,8 +20,16 @@ import weakref
 from collections.abc import Callable
 
 from django.db import connections
-from django.db.models.query import ModelIterable, QuerySet, ValuesListIterable
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    QuerySet,
+    ValuesListIterable,
+)
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE
+
+# The iterables that only read the query's compiler (objects, values_list(), flat=True).
+_ITERABLES = (ModelIterable, ValuesListIterable, FlatValuesListIterable)
 
 
 def _valeurs_fictives(types: tuple[type, ...]) -> list:
@@ -96,7 +104,7 @@ class Preparee:
         if compilee is None:
             ops = connections[alias].ops
             queryset = self.construire(*_valeurs_fictives(self.types)).using(alias)
-            if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+            if queryset._iterable_class not in _ITERABLES:
                 raise TypeError("seuls les objets et values_list() sont pris en charge")
             compilee = _Compilee(queryset, _valeurs_fictives(self.types), self._adapter(ops))
             self._par_base[alias] = compilee

@@ -395,6 +395,19 @@ def modifiable(semaines: list[list]) -> bool:
     return any(j is not None and j.cochable for semaine in semaines for j in semaine)
 
 
+# The child's booked days from a date on (compiled once per process).
+_JOURS_RESERVES = Preparee(
+    lambda enfant_id, activite_id, debut: (
+        Reservation.objects.actives()
+        .filter(enfant_id=enfant_id, activite_id=activite_id, date__gte=debut)
+        .values_list("date", flat=True)
+    ),
+    int,
+    int,
+    datetime.date,
+)
+
+
 def mois_du_prochain_jour(
     inscription: Inscription, maintenant: datetime.datetime | None = None, mois_max: int = 6
 ) -> tuple[int, int] | None:
@@ -409,15 +422,7 @@ def mois_du_prochain_jour(
     fin = inscription.date_fin
     if debut > fin:
         return None
-    miennes = set(
-        Reservation.objects.actives()
-        .filter(
-            enfant_id=inscription.enfant_id,
-            activite_id=inscription.activite_id,
-            date__gte=debut,
-        )
-        .values_list("date", flat=True)
-    )
+    miennes = set(_JOURS_RESERVES(inscription.enfant_id, inscription.activite_id, debut))
     regle = None
     for decalage in range(mois_max):
         annee, mois = mois_suivant(debut.year, debut.month, decalage)

@@ -69,3 +69,19 @@ def test_a_value_the_sql_does_not_carry_is_refused(db):
         ignore(1, 2)
     with pytest.raises(TypeError):
         AVEC_FOYER(1, 2)
+
+
+def test_flat_values_are_the_querysets(parent, etranger):
+    prenoms = Preparee(
+        lambda famille_id: (
+            Enfant.objects.filter(rattachements__famille_id=famille_id)
+            .order_by("prenom")
+            .values_list("prenom", flat=True)
+        ),
+        int,
+    )
+    creer_enfant(parent.famille, prenom="Yann")
+    creer_enfant(parent.famille, prenom="Alix")
+    creer_enfant(etranger.famille, prenom="Bob")
+    assert prenoms(parent.famille.pk) == ["Alix", "Yann"]
+    assert prenoms(etranger.famille.pk) == ["Bob"]
