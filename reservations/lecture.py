@@ -305,7 +305,6 @@ def _inscription_et_autres(user_id: int, pk: int, aujourd_hui, jour_du_prix):
         .filter(Q(pk=pk) | validee)
         .select_related(
             "enfant",
-            "famille",
             "activite__site",
             "activite__periode",
             "activite__parametres_reservation",
@@ -340,6 +339,12 @@ def inscription_et_autres(
         return None, []
     aujourd_hui = timezone.localdate()
     lignes = _INSCRIPTION_ET_AUTRES(user.pk, pk, aujourd_hui, jour_du_prix or aujourd_hui)
+    # The household comes with the user (comptes/backends.py): no join for it here.
+    responsable = getattr(user, "responsable", None)
+    if responsable is not None:
+        for i in lignes:
+            if i.famille_id == responsable.famille_id:
+                i.famille = responsable.famille
     inscription = next((i for i in lignes if i.pk == pk), None)
     if inscription is None:
         return None, []
