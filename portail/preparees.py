@@ -119,11 +119,18 @@ class Preparee:
         return adapter
 
     def __call__(self, *valeurs, using: str = "default") -> list:
+        """The rows for these values, from the `using` database (the project has one)."""
         if len(valeurs) != len(self.types):
             raise TypeError(f"{len(self.types)} valeurs attendues, {len(valeurs)} reçues")
         valeurs = [
             sorte(v) if sorte is int else v for sorte, v in zip(self.types, valeurs, strict=True)
         ]
+        for sorte, valeur in zip(self.types, valeurs, strict=True):
+            # (a datetime is a date to Python, not to the column: refused, not truncated)
+            if sorte is datetime.date and (
+                not isinstance(valeur, datetime.date) or isinstance(valeur, datetime.datetime)
+            ):
+                raise TypeError(f"date attendue, reçu : {valeur!r}")
         compilee = self._compilee(using)
         adapter = self._adapter(connections[using].ops)
         params = list(compilee.params)

@@ -85,3 +85,10 @@ def test_flat_values_are_the_querysets(parent, etranger):
     creer_enfant(etranger.famille, prenom="Bob")
     assert prenoms(parent.famille.pk) == ["Alix", "Yann"]
     assert prenoms(etranger.famille.pk) == ["Bob"]
+
+
+def test_a_datetime_for_a_date_is_refused(parent):
+    with pytest.raises(TypeError, match="date attendue"):
+        ENFANTS_NES_ENTRE(
+            parent.famille.pk, datetime.datetime(2020, 1, 1, 12, 0), datetime.date(2021, 1, 1)
+        )
