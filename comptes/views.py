@@ -22,8 +22,9 @@ from comptes.forms import MandatForm, RevenusForm
 from comptes.models import Facture, LigneFacture, Paiement, QuotientFamilial, Revenu
 from comptes.services import finances, jetons, paiement_en_ligne, sepa
 from familles.decorators import responsable_required
-from familles.models import Enfant
+from familles.models import Enfant, Famille
 from inscriptions.models import Inscription
+from portail.preparees import Preparee
 
 
 def _get_facture_for_user(request: HttpRequest, pk: int) -> Facture:
@@ -32,27 +33,68 @@ def _get_facture_for_user(request: HttpRequest, pk: int) -> Facture:
     )
 
 
+# The page's reads, compiled once per process (portail/preparees.py): the ORM built and
+# compiled them on each visit, the larger part of the page's processor time.
+_FACTURES = Preparee(
+    lambda famille_id: (
+        Facture.objects.filter(famille_id=famille_id).defer("pdf").order_by("-emise_le", "-numero")
+    ),
+    int,
+)
+_LIGNES_PAR_MOIS = Preparee(
+    lambda famille_id: (
+        LigneFacture.objects.filter(
+            facture__famille_id=famille_id, facture__type=Facture.Type.FACTURE
+        )
+        .annotate(mois=TruncMonth("date"))
+        .values_list("inscription_id", "mois", "facture_id")
+        .annotate(s=Sum("montant"))
+        .order_by()
+    ),
+    int,
+)
+# The enrolments the household's invoices bill (the lines read above, by subquery: a
+# prepared statement takes no list of ids).
+_INSCRIPTIONS_FACTUREES = Preparee(
+    lambda famille_id: Inscription.objects.filter(
+        pk__in=LigneFacture.objects.filter(
+            facture__famille_id=famille_id, facture__type=Facture.Type.FACTURE
+        ).values("inscription_id")
+    ).select_related("enfant", "activite__site"),
+    int,
+)
+_QUOTIENTS = Preparee(
+    lambda famille_id: QuotientFamilial.objects.filter(famille_id=famille_id), int
+)
+_REVENUS = Preparee(
+    lambda famille_id: Revenu.objects.filter(famille_id=famille_id).select_related("demande")[:3],
+    int,
+)
+_ENFANTS = Preparee(
+    lambda famille_id: Enfant.objects.for_famille(Famille(pk=famille_id)).only("prenom"), int
+)
+_PAIEMENTS = Preparee(
+    lambda famille_id: Paiement.objects.filter(famille_id=famille_id).select_related("facture")[
+        :20
+    ],
+    int,
+)
+
+
 def _detail_par_inscription(famille, factures, payes) -> list[dict]:
     """For each enrolment, month by month: billed, and paid (pro rata of its invoice)."""
     ratio = {
         f.pk: (min(Decimal(1), payes[f.pk] / f.montant) if f.montant else Decimal(1))
         for f in factures
     }
-    lignes = (
-        LigneFacture.objects.filter(facture__famille=famille, facture__type=Facture.Type.FACTURE)
-        .annotate(mois=TruncMonth("date"))
-        .values_list("inscription_id", "mois", "facture_id")
-        .annotate(s=Sum("montant"))
-        .order_by()
-    )
+    lignes = _LIGNES_PAR_MOIS(famille.pk)
     par_inscription = defaultdict(lambda: defaultdict(lambda: [Decimal(0), Decimal(0)]))
     for inscription_id, mois, facture_id, somme in lignes:
         cellule = par_inscription[inscription_id][mois]
         cellule[0] += somme
         cellule[1] += somme * ratio.get(facture_id, Decimal(0))
-    inscriptions = Inscription.objects.filter(pk__in=par_inscription.keys()).select_related(
-        "enfant", "activite__site"
-    )
+    # (none billed: no query, as `pk__in` of nothing gave)
+    inscriptions = _INSCRIPTIONS_FACTUREES(famille.pk) if any(par_inscription) else []
     detail = []
     for inscription in sorted(inscriptions, key=lambda i: (i.enfant.prenom, i.activite.nom)):
         mois = [
@@ -73,9 +115,7 @@ def _detail_par_inscription(famille, factures, payes) -> list[dict]:
 @responsable_required
 def mon_compte(request: HttpRequest) -> HttpResponse:
     famille = request.responsable.famille
-    factures = list(
-        Facture.objects.filter(famille=famille).defer("pdf").order_by("-emise_le", "-numero")
-    )
+    factures = _FACTURES(famille.pk)
     payes, paiements, solde = finances.etat_du_compte(famille, factures)
     aujourd_hui = timezone.localdate()
     for facture in factures:
@@ -89,7 +129,7 @@ def mon_compte(request: HttpRequest) -> HttpResponse:
     for facture in factures:
         # What online payment asks for: a credit in the household's favour counts first.
         facture.a_payer_en_ligne = max(Decimal(0), min(facture.reste, solde))
-    quotients = list(QuotientFamilial.objects.filter(famille=famille))
+    quotients = _QUOTIENTS(famille.pk)
     return render(
         request,
         "comptes/mon_compte.html",
@@ -99,10 +139,10 @@ def mon_compte(request: HttpRequest) -> HttpResponse:
             "credit": -solde,
             "quotient": finances.quotient_au(quotients, aujourd_hui),
             "quotient_a_venir": next((q for q in quotients if q.depuis > aujourd_hui), None),
-            "revenus": Revenu.objects.filter(famille=famille).select_related("demande")[:3],
-            "enfants": Enfant.objects.for_famille(famille).only("prenom"),  # (names only)
+            "revenus": _REVENUS(famille.pk),
+            "enfants": _ENFANTS(famille.pk),  # (names only)
             "factures": factures,
-            "paiements": Paiement.objects.filter(famille=famille).select_related("facture")[:20],
+            "paiements": _PAIEMENTS(famille.pk),
             "detail": _detail_par_inscription(famille, factures, paiements),
             "paiement_en_ligne": settings.PAIEMENT_EN_LIGNE_ACTIF,
             "annees_fiscales": sorted({f.mois.year for f in factures}, reverse=True),

@@ -2,7 +2,6 @@ import io
 
 from allauth.core.internal import ratelimit
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,11 +12,12 @@ from comptes.mots import accord, de
 from comptes.services import jetons, tarifs
 from familles import documents, fiche
 from familles.decorators import responsable_required
-from familles.models import Enfant
+from familles.models import Enfant, Famille
 from inscriptions import pdf, reinscription, services
 from inscriptions.forms import InscriptionForm, ReinscriptionForm, VerificationForm
 from inscriptions.models import Activite, Attestation, Inscription
 from portail.models import Demande
+from portail.preparees import Preparee
 
 VERIFICATIONS_PAR_MINUTE = 20  # see ACCOUNT_RATE_LIMITS['verifier_attestation']
 
@@ -43,21 +43,29 @@ def inscriptions_du_foyer(famille):
     )
 
 
+# The page's two reads, compiled once per process (portail/preparees.py). Narrow select:
+# the children's health and school columns are not shown here.
+_ENFANTS_DU_FOYER = Preparee(
+    lambda famille_id: Enfant.objects.for_famille(Famille(pk=famille_id)).only("prenom", "nom"),
+    int,
+)
+_INSCRIPTIONS_DU_FOYER = Preparee(
+    lambda famille_id: inscriptions_du_foyer(Famille(pk=famille_id)), int
+)
+
+
 @responsable_required
 def mes_inscriptions(request: HttpRequest) -> HttpResponse:
     famille = request.responsable.famille
-    # Narrow select: the health and school columns are not shown here.
-    enfants = (
-        Enfant.objects.for_famille(famille)
-        .only("prenom", "nom")
-        .prefetch_related(
-            Prefetch(
-                "inscriptions",
-                queryset=inscriptions_du_foyer(famille),
-                to_attr="inscriptions_du_foyer",
-            )
-        )
-    )
+    enfants = _ENFANTS_DU_FOYER(famille.pk)
+    par_enfant = {enfant.pk: enfant for enfant in enfants}
+    for enfant in enfants:
+        enfant.inscriptions_du_foyer = []
+    for inscription in _INSCRIPTIONS_DU_FOYER(famille.pk):
+        enfant = par_enfant.get(inscription.enfant_id)
+        if enfant is not None:  # (a child no longer in the household: not listed)
+            inscription.enfant = enfant
+            enfant.inscriptions_du_foyer.append(inscription)
     return render(
         request,
         "inscriptions/mes_inscriptions.html",

@@ -161,6 +161,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portail.context_processors.portail",
             ],
+            # `{% url 'nom' %}` without arguments reversed once per process.
+            "builtins": ["portail.templatetags.urls_constantes"],
         },
     },
 ]

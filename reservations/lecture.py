@@ -3,17 +3,19 @@
 import calendar
 import datetime
 from dataclasses import dataclass
+from html import escape as echapper
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, FilteredRelation, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS, WEEKDAYS_ABBR
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from comptes.models import QuotientFamilial
 from comptes.services import tarifs
 from familles.models import Rattachement
 from inscriptions.models import Inscription
+from portail.preparees import Preparee
 from reservations import services
 from reservations.calendrier import Calendrier, jours_entre, tranches_du_tarif
 from reservations.delais import format_limite
@@ -99,7 +101,7 @@ def _habiller(jours: list[Jour]) -> None:
     same text as the `date` filter's "l j F Y", "D j" and "Y-m-d"."""
     noms = [str(WEEKDAYS[i]) for i in range(7)]
     abreges = [str(WEEKDAYS_ABBR[i]) for i in range(7)]
-    mois = {j.date.month: str(MONTHS[j.date.month]) for j in jours}
+    mois = {m: str(MONTHS[m]) for m in {j.date.month for j in jours}}
     for j in jours:
         d, jour_semaine = j.date, j.date.weekday()
         j.iso = d.isoformat()
@@ -112,7 +114,9 @@ def _habiller(jours: list[Jour]) -> None:
 
 def _cellule(j: Jour | None) -> str:
     """One day's cell of the month table. Written here rather than in the template: the
-    ~35 cells of a month were half of the page's rendering through template nodes."""
+    ~35 cells of a month were half of the page's rendering through template nodes. Plain
+    f-strings with each text escaped (`html.escape`, as Django's `escape` does): through
+    `format_html` the month's ~300 values cost a sixth of the page."""
     if j is None:
         return '<td class="hors-mois" aria-hidden="true"></td>'
     classes = f"jour jour-{j.etat}"
@@ -122,36 +126,27 @@ def _cellule(j: Jour | None) -> str:
         classes += " sans-accueil"
     if j.hors_garde:
         classes += " hors-garde"
+    classes = echapper(classes)
+    textes = (
+        f'<span class="visually-hidden">{echapper(j.libelle_complet)}</span> '
+        f'<span aria-hidden="true"><span class="numero">{echapper(j.numero)}</span> '
+        f'<span class="etat">{echapper(j.libelle)}</span></span>'
+    )
     if not j.cochable:
-        return format_html(
-            '<td class="{}"><span class="visually-hidden">{}</span> <span aria-hidden="true">'
-            '<span class="numero">{}</span> <span class="etat">{}</span></span></td>',
-            classes,
-            j.libelle_complet,
-            j.numero,
-            j.libelle,
-        )
-    return format_html(
-        '<td class="{}"><input type="hidden" name="affiches" value="{}">'
-        '<label class="case-jour" for="j-{}"><input type="checkbox" class="form-check-input" '
-        'name="jours" value="{}" id="j-{}"{}> <span class="visually-hidden">{}</span> '
-        '<span aria-hidden="true"><span class="numero">{}</span> <span class="etat">{}</span>'
-        "</span></label></td>",
-        classes,
-        j.iso,
-        j.iso,
-        j.iso,
-        j.iso,
-        mark_safe(" checked") if j.coche else "",  # noqa: S308 - a constant
-        j.libelle_complet,
-        j.numero,
-        j.libelle,
+        return f'<td class="{classes}">{textes}</td>'
+    iso = echapper(j.iso)
+    coche = " checked" if j.coche else ""
+    return (
+        f'<td class="{classes}"><input type="hidden" name="affiches" value="{iso}">'
+        f'<label class="case-jour" for="j-{iso}"><input type="checkbox" '
+        f'class="form-check-input" name="jours" value="{iso}" id="j-{iso}"{coche}> '
+        f"{textes}</label></td>"
     )
 
 
 def corps_du_tableau(semaines: list[list]) -> SafeString:
-    """The month table's <tbody> rows: every value escaped by format_html."""
-    return mark_safe(  # noqa: S308 - each cell is built by format_html
+    """The month table's <tbody> rows: every text escaped by `_cellule`."""
+    return mark_safe(  # noqa: S308 - each cell escapes its texts
         "".join("<tr>" + "".join(_cellule(j) for j in semaine) + "</tr>\n" for semaine in semaines)
     )
 
@@ -164,6 +159,26 @@ def mois_suivant(annee: int, mois: int, decalage: int) -> tuple[int, int]:
 def bornes_du_mois(annee: int, mois: int) -> tuple[datetime.date, datetime.date]:
     dernier = calendar.monthrange(annee, mois)[1]
     return datetime.date(annee, mois, 1), datetime.date(annee, mois, dernier)
+
+
+def _par_jour(activite_id: int, enfant_id: int, debut, fin):
+    a_moi = Q(enfant_id=enfant_id)
+    return (
+        Reservation.objects.actives()
+        .filter(activite_id=activite_id, date__range=(debut, fin))
+        .values_list("date")
+        .annotate(
+            occupees=Count("pk", filter=Q(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)),
+            mon_etat=Max("etat", filter=a_moi),
+            mon_rang=Max("rang_attente", filter=a_moi),
+            foyer=Max("inscription__famille_id", filter=a_moi),
+        )
+        .order_by()
+    )
+
+
+# (compiled once per process: `jours_du_mois` runs it on every calendar page)
+_PAR_JOUR = Preparee(_par_jour, int, int, datetime.date, datetime.date)
 
 
 def jours_du_mois(
@@ -184,19 +199,7 @@ def jours_du_mois(
     # other household's days show). The services keep each waiting list ranked 1..k (it
     # closes up when someone leaves it), so the child's rank is their position: no count
     # of the rows ahead per day.
-    a_moi = Q(enfant_id=inscription.enfant_id)
-    par_jour = (
-        Reservation.objects.actives()
-        .filter(activite_id=inscription.activite_id, date__range=(debut, fin))
-        .values_list("date")
-        .annotate(
-            occupees=Count("pk", filter=Q(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)),
-            mon_etat=Max("etat", filter=a_moi),
-            mon_rang=Max("rang_attente", filter=a_moi),
-            foyer=Max("inscription__famille_id", filter=a_moi),
-        )
-        .order_by()
-    )
+    par_jour = _PAR_JOUR(inscription.activite_id, inscription.enfant_id, debut, fin)
     occupees, miennes, autre_foyer = {}, {}, set()
     for date, n, etat, rang, foyer in par_jour:
         occupees[date] = n
@@ -296,24 +299,16 @@ def garde_du_foyer(inscription: Inscription) -> Rattachement | None:
     return lien if lien is not None and lien.description_garde else None
 
 
-def inscription_et_autres(
-    user, pk: int, jour_du_prix: datetime.date | None = None
-) -> tuple[Inscription | None, list[Inscription]]:
-    """The user's enrolment `pk` (None: not theirs), with its booking rules, its tariff
-    and the household's quotient in force on `jour_du_prix` (`quotient_du_jour`), and
-    its household's validated current enrolments, to switch between children, and the
-    household's share of each child's custody (`garde_du_foyer`): one query."""
-    aujourd_hui = timezone.localdate()
+def _inscription_et_autres(user_id: int, pk: int, aujourd_hui, jour_du_prix):
     validee = Q(statut=Inscription.Statut.VALIDEE, date_fin__gte=aujourd_hui)
     quotient = QuotientFamilial.objects.filter(
-        famille_id=OuterRef("famille_id"), depuis__lte=jour_du_prix or aujourd_hui
+        famille_id=OuterRef("famille_id"), depuis__lte=jour_du_prix
     ).order_by("-depuis", "-cree_le")
-    lignes = list(
-        Inscription.objects.for_user(user)
+    return (
+        Inscription.objects.for_user(get_user_model()(pk=user_id))
         .filter(Q(pk=pk) | validee)
         .select_related(
             "enfant",
-            "famille",
             "activite__site",
             "activite__periode",
             "activite__parametres_reservation",
@@ -331,6 +326,29 @@ def inscription_et_autres(
         )
         .order_by("enfant__prenom", "activite__nom")
     )
+
+
+# Built and compiled once per process (the page's widest read: ~3 ms of compilation).
+_INSCRIPTION_ET_AUTRES = Preparee(_inscription_et_autres, int, int, datetime.date, datetime.date)
+
+
+def inscription_et_autres(
+    user, pk: int, jour_du_prix: datetime.date | None = None
+) -> tuple[Inscription | None, list[Inscription]]:
+    """The user's enrolment `pk` (None: not theirs), with its booking rules, its tariff
+    and the household's quotient in force on `jour_du_prix` (`quotient_du_jour`), and
+    its household's validated current enrolments, to switch between children, and the
+    household's share of each child's custody (`garde_du_foyer`): one query."""
+    if not user.is_authenticated:
+        return None, []
+    aujourd_hui = timezone.localdate()
+    lignes = _INSCRIPTION_ET_AUTRES(user.pk, pk, aujourd_hui, jour_du_prix or aujourd_hui)
+    # The household comes with the user (comptes/backends.py): no join for it here.
+    responsable = getattr(user, "responsable", None)
+    if responsable is not None:
+        for i in lignes:
+            if i.famille_id == responsable.famille_id:
+                i.famille = responsable.famille
     inscription = next((i for i in lignes if i.pk == pk), None)
     if inscription is None:
         return None, []
@@ -386,6 +404,19 @@ def modifiable(semaines: list[list]) -> bool:
     return any(j is not None and j.cochable for semaine in semaines for j in semaine)
 
 
+# The child's booked days from a date on (compiled once per process).
+_JOURS_RESERVES = Preparee(
+    lambda enfant_id, activite_id, debut: (
+        Reservation.objects.actives()
+        .filter(enfant_id=enfant_id, activite_id=activite_id, date__gte=debut)
+        .values_list("date", flat=True)
+    ),
+    int,
+    int,
+    datetime.date,
+)
+
+
 def mois_du_prochain_jour(
     inscription: Inscription, maintenant: datetime.datetime | None = None, mois_max: int = 6
 ) -> tuple[int, int] | None:
@@ -400,15 +431,7 @@ def mois_du_prochain_jour(
     fin = inscription.date_fin
     if debut > fin:
         return None
-    miennes = set(
-        Reservation.objects.actives()
-        .filter(
-            enfant_id=inscription.enfant_id,
-            activite_id=inscription.activite_id,
-            date__gte=debut,
-        )
-        .values_list("date", flat=True)
-    )
+    miennes = set(_JOURS_RESERVES(inscription.enfant_id, inscription.activite_id, debut))
     regle = None
     for decalage in range(mois_max):
         annee, mois = mois_suivant(debut.year, debut.month, decalage)

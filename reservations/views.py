@@ -2,6 +2,7 @@ import datetime
 import secrets
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +19,7 @@ from familles.decorators import responsable_required
 from familles.fiche import fiche_confirmee
 from familles.models import Enfant, Rattachement
 from inscriptions.models import Inscription
+from portail.preparees import Preparee
 from reservations import absences, ical, lecture, planning, services, tirage
 from reservations.forms import AbsenceForm, CertificatForm, SemaineTypeForm
 from reservations.models import Absence, FluxCalendrier, SemaineType
@@ -30,6 +32,19 @@ def _get_inscription_for_user(request: HttpRequest, pk: int) -> Inscription:
         ),
         pk=pk,
     )
+
+
+# The parent's enrolment with its booking rules (the calendar's redirect, opened from
+# every "Réserver" link): compiled once per process (portail/preparees.py).
+_INSCRIPTION_ET_REGLES = Preparee(
+    lambda user_id, pk: (
+        Inscription.objects.for_user(get_user_model()(pk=user_id))
+        .select_related("activite__periode", "activite__parametres_reservation")
+        .filter(pk=pk)
+    ),
+    int,
+    int,
+)
 
 
 def _mois_initial(inscription: Inscription) -> tuple[int, int]:
@@ -82,12 +97,10 @@ def _message_bilan(
 
 @responsable_required
 def calendrier_redirect(request: HttpRequest, pk: int) -> HttpResponse:
-    inscription = get_object_or_404(
-        Inscription.objects.for_user(request.user).select_related(
-            "activite__periode", "activite__parametres_reservation"
-        ),
-        pk=pk,
-    )
+    lignes = _INSCRIPTION_ET_REGLES(request.user.pk, pk)
+    if not lignes:
+        raise Http404
+    inscription = lignes[0]
     # The first month with a day still to book; else the current month of the enrolment.
     annee, mois = lecture.mois_du_prochain_jour(inscription) or _mois_initial(inscription)
     return redirect("calendrier", pk=inscription.pk, annee=annee, mois=mois)

@@ -120,3 +120,13 @@ def test_it_runs_a_constant_number_of_queries(
     with django_assert_num_queries(10):
         response = client_parent.get(URL)
     assert response.content.decode().count("— Restauration scolaire, École") == nb_enfants
+
+
+def test_without_invoices_the_detail_reads_no_enrolment(
+    client_parent, parent, cantine, inscription, django_assert_num_queries
+):
+    # session, user with responsable, invoices, payments (balance), quotients, incomes,
+    # children, payments, detail lines — and no read of the billed enrolments
+    with django_assert_num_queries(9):
+        response = client_parent.get(URL)
+    assert "Restauration scolaire" not in response.content.decode()
