@@ -210,6 +210,13 @@ def inviter_autre_parent(
             field="email",
         )
     p_invitant = partage(**p_invitant)
+    if p_invitant["garde"] == G.JOURS and not complement(p_invitant)["jours"]:
+        # The invited household would have no day: staff could never accept its request.
+        raise FamilleError(
+            "Laissez au moins un jour de la semaine à l'autre foyer : il a les jours que "
+            "vous ne cochez pas.",
+            field="jours",
+        )
     maintenant = timezone.now()
     with transaction.atomic():
         enfant = Enfant.objects.select_for_update().get(pk=enfant.pk)
