@@ -2,9 +2,12 @@
 to the invitation and the link pages. Each test is a hole found by hand, then closed."""
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
+from familles import second_foyer
 from familles.models import InvitationSecondFoyer
+from portail import services as services_portail
 from tests.conftest import creer_enfant
 
 
@@ -25,3 +28,25 @@ def test_an_invitation_leaving_no_weekday_to_the_other_household_is_refused(clie
         response.content.decode()
     )
     assert not InvitationSecondFoyer.objects.exists()
+
+
+def test_the_acceptance_email_to_the_inviting_household_is_correct_french(
+    parent, etranger, agent, lea, executer_taches, django_capture_on_commit_callbacks
+):
+    # « Le service a rattaché Léa » : after « a », the participle does not agree with a
+    # direct object that follows it (it read « a rattachée Léa »).
+    invitation = second_foyer.inviter_autre_parent(
+        parent, lea, etranger.user.email, {"garde": "semaines", "semaines": "paires"}
+    )
+    jeton = "connu"
+    InvitationSecondFoyer.objects.filter(pk=invitation.pk).update(
+        jeton_hash=second_foyer._empreinte(jeton)
+    )
+    demande = second_foyer.demander_rattachement(jeton, etranger)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services_portail.accepter_demande(demande.pk, agent)
+    executer_taches()
+    (corps,) = [m.body for m in mail.outbox if m.to == [parent.user.email]]
+    assert "Le service enfance a rattaché Léa Martin au foyer de l'autre parent" in corps
+    assert "a rattachée" not in corps
