@@ -4,7 +4,7 @@ and the page the invitation's link opens (sign-up or confirmation, then a Demand
 from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -132,6 +132,10 @@ def invitation_second_foyer(request: HttpRequest, jeton: str) -> HttpResponse:
                 second_foyer.demander_rattachement(jeton, responsable)
         except FamilleError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except IntegrityError:
+            # The same form sent twice at once: the other request created the account
+            # (nothing was written here). The link now says what stands: used, or sign in.
+            return redirect(request.path)
         else:
             login(request, user, backend="comptes.backends.AllauthBackend")
             return _envoyee(request, enfant)

@@ -1,14 +1,22 @@
 """Garde alternée attacked (issue 10): what the other household, or a stranger, can send
 to the invitation and the link pages. Each test is a hole found by hand, then closed."""
 
+import threading
+import time
+
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
-from familles import second_foyer
+from comptes.models import User
+from familles import second_foyer, services
+from familles.forms import InvitationSignupForm
 from familles.models import InvitationSecondFoyer
 from portail import services as services_portail
-from tests.conftest import creer_enfant
+from portail.models import Demande
+from tests.conftest import creer_enfant, creer_responsable
 
 
 @pytest.fixture
@@ -50,3 +58,83 @@ def test_the_acceptance_email_to_the_inviting_household_is_correct_french(
     (corps,) = [m.body for m in mail.outbox if m.to == [parent.user.email]]
     assert "Le service enfance a rattaché Léa Martin au foyer de l'autre parent" in corps
     assert "a rattachée" not in corps
+
+
+MDP = "Un-mot-de-passe-solide-7"
+INSCRIPTION = {
+    "password1": MDP,
+    "password2": MDP,
+    "civilite": "m",
+    "prenom": "Hugo",
+    "nom": "Bernard",
+    "adresse": "5 rue Basse",
+    "complement_adresse": "",
+    "code_postal": "18240",
+    "ville": "Belleville",
+    "telephone_mobile": "06 11 22 33 44",
+}
+
+
+def _lien(parent, enfant, email="pere@example.org") -> str:
+    invitation = second_foyer.inviter_autre_parent(
+        parent, enfant, email, {"garde": "semaines", "semaines": "paires"}
+    )
+    InvitationSecondFoyer.objects.filter(pk=invitation.pk).update(
+        jeton_hash=second_foyer._empreinte("jeton-connu")
+    )
+    return reverse("invitation_second_foyer", args=["jeton-connu"])
+
+
+def test_a_sign_up_overtaken_by_the_same_one_is_not_an_error_page(client, parent, lea, monkeypatch):
+    # The form is sent twice at once (a double click): both pass the "address taken"
+    # check, the other one creates the account first, this one's insert then fails on the
+    # unique e-mail. Simulated here: the account appears during validation.
+    valider = InvitationSignupForm.validate_unique_email
+
+    def doublee(self, value):
+        valeur = valider(self, value)  # not taken yet...
+        creer_responsable(email="pere@example.org")  # ...taken by the other request now
+        return valeur
+
+    monkeypatch.setattr(InvitationSignupForm, "validate_unique_email", doublee)
+    chemin = _lien(parent, lea)
+    response = client.post(chemin, INSCRIPTION)
+    assert response.status_code == 302
+    assert response["Location"] == chemin
+    assert User.objects.filter(email="pere@example.org").count() == 1
+    # Back on the link: the address has an account now, the page says to sign in.
+    monkeypatch.undo()
+    assert "connecter" in client.get(chemin).content.decode()
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_invitations_sign_up_sent_twice_at_once_makes_one_account(monkeypatch):
+    parent = creer_responsable()
+    lea = creer_enfant(parent.famille, prenom="Léa")
+    chemin = _lien(parent, lea)
+    creer = services.creer_famille
+
+    def lentement(*args, **kwargs):
+        time.sleep(0.3)  # the other request validates the address meanwhile
+        return creer(*args, **kwargs)
+
+    monkeypatch.setattr(services, "creer_famille", lentement)
+    barrier = threading.Barrier(2)
+    statuts = []
+
+    def poster():
+        try:
+            barrier.wait()
+            statuts.append(Client().post(chemin, INSCRIPTION).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=poster) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuts) == [302, 302]
+    assert User.objects.filter(email="pere@example.org").count() == 1
+    assert Demande.objects.filter(type=Demande.Type.RATTACHEMENT).count() == 1
