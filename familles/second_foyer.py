@@ -338,11 +338,13 @@ def demander_rattachement(jeton: str, responsable: Responsable) -> Demande:
     Demande in his household's name, waiting for staff. The token is used up with it."""
     with transaction.atomic():
         invitation = invitation_par_jeton(jeton)
+        # The child's row first, then the invitation: the order of inviter_autre_parent
+        # (the other way round, the two waited for each other and one was killed).
+        enfant = Enfant.objects.select_for_update().get(pk=invitation.enfant_id)
         invitation = InvitationSecondFoyer.objects.select_for_update().get(pk=invitation.pk)
         if not invitation.est_ouverte():  # used by a simultaneous request
             invitation_par_jeton(jeton)
         verifier_destinataire(invitation, responsable)
-        enfant = Enfant.objects.select_for_update().get(pk=invitation.enfant_id)
         liens = set(Rattachement.objects.filter(enfant=enfant).values_list("famille_id", flat=True))
         if responsable.famille_id in liens:
             raise FamilleError(

@@ -138,3 +138,57 @@ def test_the_invitations_sign_up_sent_twice_at_once_makes_one_account(monkeypatc
     assert sorted(statuts) == [302, 302]
     assert User.objects.filter(email="pere@example.org").count() == 1
     assert Demande.objects.filter(type=Demande.Type.RATTACHEMENT).count() == 1
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_confirming_while_the_other_parent_invites_again_is_no_deadlock(monkeypatch):
+    # The invited parent confirms (the invitation's row locked) while the inviting
+    # household's second parent sends an invitation for the same child (the child's row
+    # locked, then the open invitations): each waited for the other's lock, and
+    # PostgreSQL killed one of them (a 500). Both now lock the child first.
+    parent = creer_responsable()
+    coparent = creer_responsable(famille=parent.famille)
+    pere = creer_responsable(email="pere@example.org")
+    lea = creer_enfant(parent.famille, prenom="Léa")
+    _lien(parent, lea)
+    verifier = second_foyer.verifier_destinataire
+    confirmation_en_cours = threading.Event()
+
+    def lentement(*args, **kwargs):
+        confirmation_en_cours.set()
+        time.sleep(0.5)  # the other request arrives while this one holds its locks
+        return verifier(*args, **kwargs)
+
+    monkeypatch.setattr(second_foyer, "verifier_destinataire", lentement)
+    issues = {}
+
+    def confirmer():
+        try:
+            issues["confirmation"] = second_foyer.demander_rattachement("jeton-connu", pere)
+        except Exception as exc:  # noqa: BLE001 - the test reports what happened
+            issues["confirmation"] = exc
+        finally:
+            connection.close()
+
+    def inviter():
+        confirmation_en_cours.wait(5)
+        try:
+            issues["invitation"] = second_foyer.inviter_autre_parent(
+                coparent, lea, "autre@example.org", {"garde": "libre"}
+            )
+        except Exception as exc:  # noqa: BLE001
+            issues["invitation"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirmer), threading.Thread(target=inviter)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert isinstance(issues["confirmation"], Demande), issues
+    # The second invitation is refused in French: the request already waits for staff.
+    assert isinstance(issues["invitation"], services.FamilleError), issues
+    assert "a déjà demandé le rattachement" in issues["invitation"].message
+    assert InvitationSecondFoyer.objects.count() == 1
