@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from comptes.models import User
 from comptes.mots import accord
+from comptes.services import jetons
 from familles import second_foyer
 from familles.decorators import responsable_required
 from familles.forms import InvitationSignupForm, InviterAutreParentForm
@@ -28,12 +29,21 @@ def inviter_autre_parent(request: HttpRequest, pk: int) -> HttpResponse:
     form = InviterAutreParentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = second_foyer.inviter_autre_parent(
-                request.responsable,
-                enfant,
-                form.cleaned_data["email"],
-                form.cleaned_data["partage"],
+            # Once per displayed form: a double click sends one invitation.
+            invitation = jetons.une_seule_fois(
+                request.user,
+                form.cleaned_data["jeton"],
+                "inviter_autre_parent",
+                lambda: second_foyer.inviter_autre_parent(
+                    request.responsable,
+                    enfant,
+                    form.cleaned_data["email"],
+                    form.cleaned_data["partage"],
+                ),
             )
+        except jetons.DoubleEnvoi as exc:
+            messages.info(request, exc.message)
+            return redirect("ma_famille")
         except FamilleError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

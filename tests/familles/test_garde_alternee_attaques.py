@@ -1,6 +1,7 @@
 """Garde alternée attacked (issue 10): what the other household, or a stranger, can send
 to the invitation and the link pages. Each test is a hole found by hand, then closed."""
 
+import re
 import threading
 import time
 
@@ -11,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from comptes.models import User
+from comptes.services.jetons import nouveau_jeton
 from familles import second_foyer, services
 from familles.forms import InvitationSignupForm
 from familles.models import InvitationSecondFoyer
@@ -29,7 +31,12 @@ def test_an_invitation_leaving_no_weekday_to_the_other_household_is_refused(clie
     # staff could never accept the request it makes. Refused in French, nothing sent.
     response = client_parent.post(
         reverse("inviter_autre_parent", args=[lea.pk]),
-        {"email": "pere@example.org", "garde": "jours", "jours": [str(j) for j in range(7)]},
+        {
+            "email": "pere@example.org",
+            "garde": "jours",
+            "jours": [str(j) for j in range(7)],
+            "jeton": nouveau_jeton(),
+        },
     )
     assert response.status_code == 200
     assert "Laissez au moins un jour de la semaine à l&#x27;autre foyer" in (
@@ -191,4 +198,25 @@ def test_confirming_while_the_other_parent_invites_again_is_no_deadlock(monkeypa
     # The second invitation is refused in French: the request already waits for staff.
     assert isinstance(issues["invitation"], services.FamilleError), issues
     assert "a déjà demandé le rattachement" in issues["invitation"].message
+    assert InvitationSecondFoyer.objects.count() == 1
+
+
+def test_the_invitation_sent_twice_sends_one_and_says_so_without_an_error(client_parent, lea):
+    # A double click: the second post used to answer « Une invitation pour Léa est déjà
+    # en cours : annulez-la… », an error about the invitation just sent.
+    url = reverse("inviter_autre_parent", args=[lea.pk])
+    jeton = re.search(r'name="jeton" value="([^"]+)"', client_parent.get(url).content.decode())
+    assert jeton, "the form carries its token"
+    donnees = {
+        "email": "pere@example.org",
+        "garde": "semaines",
+        "semaines": "paires",
+        "jeton": jeton.group(1),
+    }
+    assert client_parent.post(url, donnees).status_code == 302
+    response = client_parent.post(url, donnees, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("ma_famille")
+    html = response.content.decode()
+    assert "Cette demande a déjà été enregistrée." in html
+    assert "déjà en cours" not in html
     assert InvitationSecondFoyer.objects.count() == 1
