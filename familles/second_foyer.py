@@ -398,6 +398,12 @@ def accepter_depuis_demande(demande: Demande, agent) -> None:
     enfant = Enfant.objects.filter(pk=d.get("enfant")).first()
     if enfant is None:
         raise FamilleError("L'enfant de cette demande n'existe plus : refusez-la avec un motif.")
+    if Famille.objects.filter(pk=d["famille_invitante"], anonymisee_le__isnull=False).exists():
+        # Its account closed meanwhile: the child's file was erased with it.
+        raise FamilleError(
+            "Le foyer qui a invité a clos son compte depuis la demande : refusez la demande "
+            "avec un motif."
+        )
     if not Rattachement.objects.filter(enfant=enfant, famille_id=d["famille_invitante"]).exists():
         raise FamilleError(
             f"Le foyer qui a invité n'est plus rattaché à {enfant.prenom} : refusez la demande "

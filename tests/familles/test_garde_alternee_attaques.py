@@ -220,3 +220,24 @@ def test_the_invitation_sent_twice_sends_one_and_says_so_without_an_error(client
     assert "Cette demande a déjà été enregistrée." in html
     assert "déjà en cours" not in html
     assert InvitationSecondFoyer.objects.count() == 1
+
+
+def test_a_request_from_a_household_closed_since_cannot_be_accepted(parent, etranger, agent, lea):
+    # The inviting household closed its account while the request waited: Léa's file was
+    # anonymised with it. Accepting would give the other parent « Enfant 1 Anonyme ».
+    from portail import rgpd
+
+    invitation = second_foyer.inviter_autre_parent(
+        parent, lea, etranger.user.email, {"garde": "libre"}
+    )
+    InvitationSecondFoyer.objects.filter(pk=invitation.pk).update(
+        jeton_hash=second_foyer._empreinte("jeton-connu")
+    )
+    demande = second_foyer.demander_rattachement("jeton-connu", etranger)
+    rgpd.anonymiser_famille(parent.famille, agent)
+    with pytest.raises(services.FamilleError) as refus:
+        services_portail.accepter_demande(demande.pk, agent)
+    assert "refusez la demande" in refus.value.message
+    assert not lea.rattachements.filter(famille=etranger.famille).exists()
+    demande.refresh_from_db()
+    assert demande.est_en_attente
