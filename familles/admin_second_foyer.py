@@ -8,6 +8,7 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from comptes import services as comptes_services
 from comptes.mots import accord
@@ -53,6 +54,29 @@ def _liens_valides(formset):
         yield form
 
 
+def _verifier_retraits(formset) -> None:
+    """A household is not detached from a child it still has a current enrolment for:
+    through it, the household would keep the child's calendar and go on booking."""
+    aujourd_hui = timezone.localdate()
+    for form in formset.forms:
+        lien = form.instance
+        if not (lien.pk and formset.can_delete and formset._should_delete_form(form)):
+            continue
+        # The inscriptions app depends on this one: reached through the reverse relation.
+        en_cours = (
+            lien.enfant.inscriptions.filter(famille_id=lien.famille_id, date_fin__gte=aujourd_hui)
+            .exclude(statut__in=["refusee", "annulee"])
+            .select_related("activite")
+            .first()
+        )
+        if en_cours is not None:
+            raise forms.ValidationError(
+                f"{lien.famille} a encore une inscription en cours pour {lien.enfant.prenom} "
+                f"({en_cours.activite.nom}) : désinscrivez {lien.enfant.prenom} de ce foyer "
+                "(Inscriptions, action « Désinscrire ») avant de retirer le rattachement."
+            )
+
+
 class RattachementsEnfantFormSet(forms.BaseInlineFormSet):
     """The child's households, checked together: two at most, shares that fit."""
 
@@ -60,6 +84,7 @@ class RattachementsEnfantFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
+        _verifier_retraits(self)
         partages = [_partage_du_formulaire(f) for f in _liens_valides(self)]
         try:
             second_foyer.verifier_partages(self.instance.prenom or "cet enfant", partages)
@@ -74,6 +99,7 @@ class RattachementsFamilleFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
+        _verifier_retraits(self)
         for form in _liens_valides(self):
             enfant = form.cleaned_data.get("enfant")
             if enfant is None:

@@ -462,7 +462,7 @@ class AutorisationsForm(forms.Form):
 # --- garde alternée: inviting the other parent (familles/second_foyer.py) ---------------
 
 
-class InviterAutreParentForm(forms.Form):
+class InviterAutreParentForm(JetonMixin, forms.Form):
     """The other parent's e-mail and the share proposed for this household (the other
     household gets the other weeks or the other days)."""
 

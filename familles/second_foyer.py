@@ -210,6 +210,13 @@ def inviter_autre_parent(
             field="email",
         )
     p_invitant = partage(**p_invitant)
+    if p_invitant["garde"] == G.JOURS and not complement(p_invitant)["jours"]:
+        # The invited household would have no day: staff could never accept its request.
+        raise FamilleError(
+            "Laissez au moins un jour de la semaine à l'autre foyer : il a les jours que "
+            "vous ne cochez pas.",
+            field="jours",
+        )
     maintenant = timezone.now()
     with transaction.atomic():
         enfant = Enfant.objects.select_for_update().get(pk=enfant.pk)
@@ -331,11 +338,13 @@ def demander_rattachement(jeton: str, responsable: Responsable) -> Demande:
     Demande in his household's name, waiting for staff. The token is used up with it."""
     with transaction.atomic():
         invitation = invitation_par_jeton(jeton)
+        # The child's row first, then the invitation: the order of inviter_autre_parent
+        # (the other way round, the two waited for each other and one was killed).
+        enfant = Enfant.objects.select_for_update().get(pk=invitation.enfant_id)
         invitation = InvitationSecondFoyer.objects.select_for_update().get(pk=invitation.pk)
         if not invitation.est_ouverte():  # used by a simultaneous request
             invitation_par_jeton(jeton)
         verifier_destinataire(invitation, responsable)
-        enfant = Enfant.objects.select_for_update().get(pk=invitation.enfant_id)
         liens = set(Rattachement.objects.filter(enfant=enfant).values_list("famille_id", flat=True))
         if responsable.famille_id in liens:
             raise FamilleError(
@@ -389,6 +398,12 @@ def accepter_depuis_demande(demande: Demande, agent) -> None:
     enfant = Enfant.objects.filter(pk=d.get("enfant")).first()
     if enfant is None:
         raise FamilleError("L'enfant de cette demande n'existe plus : refusez-la avec un motif.")
+    if Famille.objects.filter(pk=d["famille_invitante"], anonymisee_le__isnull=False).exists():
+        # Its account closed meanwhile: the child's file was erased with it.
+        raise FamilleError(
+            "Le foyer qui a invité a clos son compte depuis la demande : refusez la demande "
+            "avec un motif."
+        )
     if not Rattachement.objects.filter(enfant=enfant, famille_id=d["famille_invitante"]).exists():
         raise FamilleError(
             f"Le foyer qui a invité n'est plus rattaché à {enfant.prenom} : refusez la demande "

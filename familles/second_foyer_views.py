@@ -4,7 +4,7 @@ and the page the invitation's link opens (sign-up or confirmation, then a Demand
 from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from comptes.models import User
 from comptes.mots import accord
+from comptes.services import jetons
 from familles import second_foyer
 from familles.decorators import responsable_required
 from familles.forms import InvitationSignupForm, InviterAutreParentForm
@@ -28,12 +29,21 @@ def inviter_autre_parent(request: HttpRequest, pk: int) -> HttpResponse:
     form = InviterAutreParentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = second_foyer.inviter_autre_parent(
-                request.responsable,
-                enfant,
-                form.cleaned_data["email"],
-                form.cleaned_data["partage"],
+            # Once per displayed form: a double click sends one invitation.
+            invitation = jetons.une_seule_fois(
+                request.user,
+                form.cleaned_data["jeton"],
+                "inviter_autre_parent",
+                lambda: second_foyer.inviter_autre_parent(
+                    request.responsable,
+                    enfant,
+                    form.cleaned_data["email"],
+                    form.cleaned_data["partage"],
+                ),
             )
+        except jetons.DoubleEnvoi as exc:
+            messages.info(request, exc.message)
+            return redirect("ma_famille")
         except FamilleError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -132,6 +142,10 @@ def invitation_second_foyer(request: HttpRequest, jeton: str) -> HttpResponse:
                 second_foyer.demander_rattachement(jeton, responsable)
         except FamilleError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except IntegrityError:
+            # The same form sent twice at once: the other request created the account
+            # (nothing was written here). The link now says what stands: used, or sign in.
+            return redirect(request.path)
         else:
             login(request, user, backend="comptes.backends.AllauthBackend")
             return _envoyee(request, enfant)

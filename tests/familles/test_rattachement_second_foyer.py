@@ -14,6 +14,7 @@ from django.forms import inlineformset_factory
 from django.urls import reverse
 
 from comptes.models import Courriel, User
+from comptes.services.jetons import nouveau_jeton
 from familles.admin_second_foyer import RattachementAdminForm, RattachementsEnfantFormSet
 from familles.models import Enfant, Famille, InvitationSecondFoyer, Rattachement, Responsable
 from portail.models import Demande
@@ -223,7 +224,13 @@ def test_the_households_inline_checks_the_childs_other_link(client_agent, parent
 
 
 def _inviter(client, enfant, **donnees):
-    data = {"email": "pere@example.org", "garde": "semaines", "semaines": "paires", **donnees}
+    data = {
+        "email": "pere@example.org",
+        "garde": "semaines",
+        "semaines": "paires",
+        "jeton": nouveau_jeton(),
+        **donnees,
+    }
     return client.post(reverse("inviter_autre_parent", args=[enfant.pk]), data)
 
 
