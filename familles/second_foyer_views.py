@@ -26,6 +26,14 @@ from familles.views import _get_enfant_for_user
 @require_http_methods(["GET", "POST"])
 def inviter_autre_parent(request: HttpRequest, pk: int) -> HttpResponse:
     enfant = _get_enfant_for_user(request, pk)
+    if request.method == "GET" and enfant.rattachements.count() >= second_foyer.MAX_FOYERS:
+        # Said at once (the page is reached by hand: Ma famille shows no link then).
+        messages.info(
+            request,
+            f"{enfant.prenom} est déjà {accord(enfant, 'rattaché')} à deux foyers : "
+            "il n'y a personne à inviter.",
+        )
+        return redirect("ma_famille")
     form = InviterAutreParentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

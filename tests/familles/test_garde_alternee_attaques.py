@@ -1,6 +1,7 @@
 """Garde alternée attacked (issue 10): what the other household, or a stranger, can send
 to the invitation and the link pages. Each test is a hole found by hand, then closed."""
 
+import html
 import re
 import threading
 import time
@@ -241,3 +242,17 @@ def test_a_request_from_a_household_closed_since_cannot_be_accepted(parent, etra
     assert not lea.rattachements.filter(famille=etranger.famille).exists()
     demande.refresh_from_db()
     assert demande.est_en_attente
+
+
+def test_the_invitation_page_of_a_child_with_two_households_says_so_at_once(
+    client_parent, etranger, lea
+):
+    from familles.models import Rattachement
+
+    Rattachement.objects.create(enfant=lea, famille=etranger.famille)
+    reponse = client_parent.get(reverse("inviter_autre_parent", args=[lea.pk]), follow=True)
+    assert reponse.redirect_chain[-1][0] == reverse("ma_famille")
+    assert "Léa est déjà rattachée à deux foyers : il n'y a personne à inviter." in (
+        html.unescape(reponse.content.decode())
+    )
+    assert not InvitationSecondFoyer.objects.exists()
