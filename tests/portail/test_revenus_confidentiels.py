@@ -40,7 +40,7 @@ def _pages(demande):
     return [
         reverse("admin:index"),
         liste,
-        f"{liste}?statut=tous",
+        f"{liste}?statut=toutes",
         f"{liste}?type__exact=revenus",
         f"{liste}?q=2025",
         f"{liste}?q=32",
