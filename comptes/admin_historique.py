@@ -60,6 +60,10 @@ class AuditAdmin(SimpleHistoryAdmin):
         """What staff edit on this page through inlines: (title, historical rows)."""
         return []
 
+    def valeurs_masquees(self, request, version) -> set[str]:
+        """Fields of an old version this user may not read (shown as such)."""
+        return set()
+
     def _objet(self, request, object_id):
         # Same rows as the change list (a site's direction sees its own sites only); a
         # malformed or foreign id is a 404, as on the change page.
@@ -88,10 +92,13 @@ class AuditAdmin(SimpleHistoryAdmin):
             self.model.history.model, history_id=version_id, **{self.model._meta.pk.attname: obj.pk}
         )
         valeurs = []
+        masquees = self.valeurs_masquees(request, version)
         for champ in self.model._meta.concrete_fields:
             if not hasattr(version, champ.attname):
                 continue  # excluded from the history (a password, a stored PDF)
-            if champ.choices:
+            if champ.name in masquees:
+                valeur = "(masqué pour votre rôle)"
+            elif champ.choices:
                 valeur = dict(champ.flatchoices).get(getattr(version, champ.attname), "")
             else:
                 valeur = getattr(version, champ.attname)

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import BooleanField, Prefetch, Value
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -57,6 +57,8 @@ class StatutFilter(FiltreStatutATraiter):
         return queryset
 
 
+# Incomes (amounts, proofs) are for the roles that may read comptes.Revenu.
+PERMISSION_REVENUS = "comptes.view_revenu"
 # Income proofs change what a household pays: each is opened and its document checked.
 A_OUVRIR_AVANT_D_ACCEPTER = {Demande.Type.REVENUS}
 
@@ -211,7 +213,21 @@ class DemandeAdmin(AuditAdmin):
     def get_queryset(self, request):
         # The dates a booking request is about, in one query for the whole page.
         jours = Reservation.objects.only("pk", "date", "demande_id").order_by("date")
-        return super().get_queryset(request).prefetch_related(Prefetch("reservations", jours))
+        # Whether this user may read incomes, on each row for `piece` (a constant in the
+        # SQL, no query): the reception desk sees that a proof is there, not the amount.
+        voit = request.user.has_perm(PERMISSION_REVENUS)
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("reservations", jours))
+            .annotate(_voit_revenus=Value(voit, output_field=BooleanField()))
+        )
+
+    def valeurs_masquees(self, request, version) -> set[str]:
+        # An old version's data of an income proof may hold the declared amount.
+        if version.type == Demande.Type.REVENUS and not request.user.has_perm(PERMISSION_REVENUS):
+            return {"donnees"}
+        return set()
 
     def get_list_display(self, request):
         colonnes = list(self.list_display)
@@ -448,6 +464,9 @@ class DemandeAdmin(AuditAdmin):
             revenu = getattr(obj, "revenu", None)
             if revenu is None or not revenu.justificatif:
                 return "aucun document joint"
+            if not getattr(obj, "_voit_revenus", False):
+                # The proof and the amount are for the roles that may read incomes.
+                return "justificatif joint (réservé aux agents qui voient les revenus)"
             return format_html(
                 '<a href="{}">Ouvrir le justificatif</a> (revenus {} : {})',
                 reverse("justificatif_revenus", args=[revenu.pk]),

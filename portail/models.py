@@ -120,6 +120,18 @@ class Demande(models.Model):
     def est_en_attente(self) -> bool:
         return self.statut == self.Statut.EN_ATTENTE
 
+    @property
+    def objet_pour_la_famille(self) -> str:
+        """What the household reads (its dashboard, its e-mails): an income proof with
+        the amount it declared, from its own Revenu row; staff pages show the objet,
+        which has no amount."""
+        revenu = getattr(self, "revenu", None) if self.type == self.Type.REVENUS else None
+        if revenu is None:
+            return self.objet
+        from comptes.formats import euros
+
+        return f"Revenus {revenu.annee} : {euros(revenu.montant_annuel)}"
+
 
 MENTIONS_LEGALES_PAR_DEFAUT = """\
 Le Portail Famille est un logiciel libre publié sous licence AGPL-3.0 ou ultérieure.

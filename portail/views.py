@@ -76,7 +76,10 @@ def _prochains_jours(famille, aujourd_hui: datetime.date, enfants: list[Enfant])
 def tableau_de_bord(request: HttpRequest) -> HttpResponse:
     famille = request.responsable.famille
     aujourd_hui = timezone.localdate()
-    demandes = Demande.objects.for_famille(famille).select_related("demandeur").timeline()
+    demandes = (
+        # The income proofs' own Revenu rows (their amount), in the same query.
+        Demande.objects.for_famille(famille).select_related("demandeur", "revenu").timeline()
+    )
     # Both counts in one query; the paginator takes its total from it.
     compte = Demande.objects.for_famille(famille).aggregate(
         total=Count("pk"), en_attente=Count("pk", filter=Q(statut=Demande.Statut.EN_ATTENTE))

@@ -299,6 +299,26 @@ def pointage(modeladmin, request):
     return TemplateResponse(request, "admin/reservations/pointage.html", contexte)
 
 
+HORS_DE_LA_LISTE = (
+    "Cet enfant n'est pas sur la liste ouverte (site, activité et jour) : "
+    "rouvrez le pointage, rien n'a été enregistré."
+)
+
+
+def _liste_ouverte(request) -> tuple[int | None, int | None, datetime.date | None]:
+    """The site, activity and day of the list the click comes from (hidden fields of each
+    row's form); the site only if it is one of the user's sites, as on the day list."""
+    site, activite, jour = (request.POST.get(c, "") for c in ("site", "activite", "date"))
+    site = int(site) if site.isdigit() else None
+    if site is not None and not sites_visibles(request.user).filter(pk=site).exists():
+        site = None
+    try:
+        jour = datetime.date.fromisoformat(jour)
+    except ValueError:
+        jour = None
+    return site, int(activite) if activite.isdigit() else None, jour
+
+
 def _pointer(modeladmin, request):
     en_arriere_plan = request.headers.get("X-Requested-With") == "fetch"
     identifiant = request.POST.get("reservation", "")
@@ -309,11 +329,22 @@ def _pointer(modeladmin, request):
         pk=int(identifiant),
     )
     etat = request.POST.get("etat", "")
-    erreurs = []
-    try:
-        _, erreurs = services.pointer([reservation.pk], etat, request.user)
-    except DomainError as exc:
-        erreurs = [exc.message]
+    site, activite, jour = _liste_ouverte(request)
+    # A forged or stale POST may name a booking of another site, activity or day than
+    # the list on the tablet: checked here, before anything is written.
+    if (
+        site is None
+        or jour is None
+        or reservation.activite.site_id != site
+        or (activite is not None and reservation.activite_id != activite)
+        or reservation.date != jour
+    ):
+        erreurs = [HORS_DE_LA_LISTE]
+    else:
+        try:
+            _, erreurs = services.pointer([reservation.pk], etat, request.user)
+        except DomainError as exc:
+            erreurs = [exc.message]
     reservation.refresh_from_db(fields=["etat"])
     if en_arriere_plan:
         return JsonResponse(
@@ -327,6 +358,8 @@ def _pointer(modeladmin, request):
     for erreur in erreurs:
         modeladmin.message_user(request, erreur, messages.ERROR)
     url = reverse("admin:reservations_pointage")
+    if erreurs == [HORS_DE_LA_LISTE]:
+        return redirect(url)  # the list remembered in the session
     parametres = urlencode(
         {"site": reservation.activite.site_id, "activite": reservation.activite_id}
     )

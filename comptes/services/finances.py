@@ -100,6 +100,10 @@ def verifier_justificatif(fichier) -> fichiers.Nature:
         raise FinanceError(exc.message, field=exc.field) from None
 
 
+def objet_revenus(annee: int) -> str:
+    return f"Revenus {annee} à vérifier"
+
+
 def declarer_revenus(responsable, annee: int, revenus, fichier) -> Revenu:
     """The parent's declaration: a Revenu and a Demande for staff, in one transaction."""
     from portail.models import Demande
@@ -118,8 +122,10 @@ def declarer_revenus(responsable, annee: int, revenus, fichier) -> Revenu:
             famille=responsable.famille,
             demandeur=responsable,
             type=Demande.Type.REVENUS,
-            objet=f"Revenus {annee} : {euros(valeur)}",
-            donnees={"annee": annee, "montant": str(valeur)},
+            # No amount: the queue is read by roles that may not see incomes (the
+            # amount is on the Revenu row, for the money roles and the household).
+            objet=objet_revenus(annee),
+            donnees={"annee": annee},
         )
         revenu = Revenu(
             famille=responsable.famille, annee=annee, montant_annuel=valeur, demande=demande

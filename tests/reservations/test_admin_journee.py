@@ -110,6 +110,21 @@ def le_jour_meme(horloge):
     horloge.move_to(datetime.datetime(2026, 12, 3, 11, tzinfo=datetime.UTC))
 
 
+def _liste(reservation, **autre):
+    """The hidden fields of the row's form: the list the page was opened for."""
+    return {
+        "site": reservation.activite.site_id,
+        "activite": reservation.activite_id,
+        "date": reservation.date.isoformat(),
+        **autre,
+    }
+
+
+def _clic(client, reservation, etat, liste=None, **kwargs):
+    donnees = {"reservation": reservation.pk, "etat": etat, **(liste or _liste(reservation))}
+    return client.post(POINTAGE, donnees, **kwargs)
+
+
 def test_attendance_lists_today_and_remembers_the_choice(
     client_agent, site, cantine, jour_garni, le_jour_meme
 ):
@@ -128,14 +143,10 @@ def test_each_click_is_saved_with_or_without_javascript(
     lea, hugo, _ = jour_garni
     r_lea, r_hugo = lea.reservations.get(), hugo.reservations.get()
     # With the script: a JSON answer, the page stays.
-    response = client_agent.post(
-        POINTAGE,
-        {"reservation": r_lea.pk, "etat": "present"},
-        headers={"X-Requested-With": "fetch"},
-    )
+    response = _clic(client_agent, r_lea, "present", headers={"X-Requested-With": "fetch"})
     assert response.json() == {"etat": "present", "libelle": "Présent", "erreurs": []}
     # Without: the same form, then back to the same list at the child's row.
-    response = client_agent.post(POINTAGE, {"reservation": r_hugo.pk, "etat": "absent"})
+    response = _clic(client_agent, r_hugo, "absent")
     assert response.status_code == 302
     assert response["Location"].endswith(f"activite={cantine.pk}#r{r_hugo.pk}")
     assert dict(Reservation.objects.values_list("pk", "etat")) == {
@@ -147,18 +158,10 @@ def test_each_click_is_saved_with_or_without_javascript(
 
 def test_attendance_refuses_a_future_day_and_unknown_states(client_agent, jour_garni):
     reservation = jour_garni[0].reservations.get()  # 3 December; today is 27 November
-    response = client_agent.post(
-        POINTAGE,
-        {"reservation": reservation.pk, "etat": "present"},
-        headers={"X-Requested-With": "fetch"},
-    )
+    response = _clic(client_agent, reservation, "present", headers={"X-Requested-With": "fetch"})
     assert response.status_code == 400
     assert "le jour même ou après" in response.json()["erreurs"][0]
-    response = client_agent.post(
-        POINTAGE,
-        {"reservation": reservation.pk, "etat": "parti"},
-        headers={"X-Requested-With": "fetch"},
-    )
+    response = _clic(client_agent, reservation, "parti", headers={"X-Requested-With": "fetch"})
     assert response.json()["erreurs"] == ["État de présence inconnu."]
     reservation.refresh_from_db()
     assert reservation.etat == "reservee"
@@ -171,14 +174,70 @@ def test_attendance_of_another_site_is_a_404(client, site, jour_garni, le_jour_m
     Site.objects.create(nom="École Victor Hugo").directeurs.add(agent)
     client.force_login(agent)
     reservation = jour_garni[0].reservations.get()
-    response = client.post(POINTAGE, {"reservation": reservation.pk, "etat": "present"})
+    response = _clic(client, reservation, "present")
     assert response.status_code == 404
     reservation.refresh_from_db()
     assert reservation.etat == "reservee"
     site.directeurs.add(agent)
-    client.post(POINTAGE, {"reservation": reservation.pk, "etat": "present"})
+    _clic(client, reservation, "present")
     reservation.refresh_from_db()
     assert reservation.etat == "present"
+
+
+def test_the_form_names_the_list_it_was_opened_for(
+    client_agent, site, cantine, jour_garni, le_jour_meme
+):
+    html = client_agent.get(POINTAGE, {"site": site.pk, "activite": cantine.pk}).content.decode()
+    assert f'name="site" value="{site.pk}"' in html
+    assert f'name="activite" value="{cantine.pk}"' in html
+    assert 'name="date" value="2026-12-03"' in html
+
+
+HORS_LISTE = "pas sur la liste ouverte"
+
+
+def test_a_forged_click_on_another_site_s_booking_writes_nothing(
+    client_agent, site, cantine, garderie, jour_garni, le_jour_meme, creer_activite
+):
+    lea, _, nina = jour_garni
+    r_lea, r_nina = lea.reservations.get(), nina.reservations.get()
+    autre_site = Site.objects.create(nom="École Victor Hugo")
+    ailleurs = creer_activite(nom="Cantine Victor Hugo", site=autre_site)
+    # The tablet shows Victor Hugo's canteen; the POST names Léa, booked at Jules Ferry.
+    liste = _liste(r_lea, site=autre_site.pk, activite=ailleurs.pk)
+    response = _clic(client_agent, r_lea, "present", liste, headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 400
+    assert HORS_LISTE in response.json()["erreurs"][0]
+    # Without JavaScript: the same French message, back to the list.
+    response = _clic(client_agent, r_lea, "present", liste, follow=True)
+    assert HORS_LISTE in response.content.decode()
+    # Right site, another activity (the evening care's Nina on the canteen's list).
+    _clic(client_agent, r_nina, "absent", _liste(r_lea))
+    # Right site and activity, another day.
+    _clic(client_agent, r_lea, "absent", _liste(r_lea, date="2026-12-02"))
+    # No list named at all (a hand-made POST).
+    client_agent.post(POINTAGE, {"reservation": r_lea.pk, "etat": "absent"})
+    assert set(Reservation.objects.values_list("etat", flat=True)) == {"reservee"}
+
+
+def test_the_list_s_site_must_be_one_of_the_user_s_sites(client, site, jour_garni, le_jour_meme):
+    agent = creer_agent("animatrice@example.org", DIRECTION_SITE)
+    agent.user_permissions.add(Permission.objects.get(codename="change_reservation"))
+    site.directeurs.add(agent)
+    autre_site = Site.objects.create(nom="École Victor Hugo")
+    client.force_login(agent)
+    reservation = jour_garni[0].reservations.get()
+    response = _clic(
+        client,
+        reservation,
+        "present",
+        _liste(reservation, site=autre_site.pk),
+        headers={"X-Requested-With": "fetch"},
+    )
+    assert response.status_code == 400
+    assert HORS_LISTE in response.json()["erreurs"][0]
+    reservation.refresh_from_db()
+    assert reservation.etat == "reservee"
 
 
 def test_the_month_is_picked_not_typed(client_agent):
