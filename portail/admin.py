@@ -245,11 +245,17 @@ class DemandeAdmin(AuditAdmin):
         the request's accept URL; Refuser opens the small reason form. Income proofs are
         opened first (their document is on their page)."""
         retour = request.get_full_path()
+        traitables = set(tableau_gestion.types_traitables(request.user))
 
         @admin.display(description="décision")
         def decision(obj):
             if not obj.est_en_attente:
                 return "—"
+            if obj.type not in tableau_gestion.TYPES_HORS_FILE_DEMANDES and (
+                obj.type not in traitables
+            ):
+                # Decided by another role (an income proof: the Régisseur or Gestionnaire).
+                return "décidée par un autre service"
             if obj.type in tableau_gestion.TYPES_HORS_FILE_DEMANDES and obj.inscription_id:
                 return format_html(
                     '<a href="{}">Décider dans les inscriptions</a>',

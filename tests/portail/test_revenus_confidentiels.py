@@ -7,6 +7,7 @@ import importlib
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from comptes.services import finances
@@ -109,3 +110,16 @@ def test_the_migration_takes_the_amount_out_of_the_objet(demande):
     }
     autre.refresh_from_db()
     assert autre.objet == "Revenus 2024 : adresse"  # another type is left alone
+
+
+def test_the_reception_desk_is_not_offered_a_decision_it_cannot_take(accueil, agent, demande):
+    liste = reverse("admin:portail_demande_changelist")
+    html = accueil.get(liste).content.decode()
+    assert "décidée par un autre service" in html
+    assert reverse("admin:portail_demande_refuser", args=[demande.pk]) not in html
+    # The Gestionnaire decides it from the list as before.
+    gestionnaire = Client()
+    gestionnaire.force_login(agent)
+    html = gestionnaire.get(liste).content.decode()
+    assert reverse("admin:portail_demande_refuser", args=[demande.pk]) in html
+    assert "décidée par un autre service" not in html
