@@ -77,6 +77,14 @@ def _verifier_retraits(formset) -> None:
             )
 
 
+def _verrouiller(enfant_id: int) -> None:
+    """Lock the child's row, as accepting a « Rattachement d'un second foyer » request
+    does: a household added here and one accepted from the queue at the same moment are
+    checked one after the other (the admin's POST is one transaction)."""
+    if enfant_id and transaction.get_connection().in_atomic_block:
+        Enfant.objects.select_for_update().filter(pk=enfant_id).first()
+
+
 class RattachementsEnfantFormSet(forms.BaseInlineFormSet):
     """The child's households, checked together: two at most, shares that fit."""
 
@@ -84,6 +92,14 @@ class RattachementsEnfantFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
+        if self.instance.pk:
+            _verrouiller(self.instance.pk)
+            affiches = {f.instance.pk for f in self.forms if f.instance.pk}
+            if Rattachement.objects.filter(enfant=self.instance).exclude(pk__in=affiches).exists():
+                raise forms.ValidationError(
+                    f"Un autre foyer vient d'être rattaché à {self.instance.prenom} : "
+                    "rechargez la page, rien n'a été enregistré."
+                )
         _verifier_retraits(self)
         partages = [_partage_du_formulaire(f) for f in _liens_valides(self)]
         try:
@@ -104,6 +120,7 @@ class RattachementsFamilleFormSet(forms.BaseInlineFormSet):
             enfant = form.cleaned_data.get("enfant")
             if enfant is None:
                 continue
+            _verrouiller(enfant.pk)
             autres = Rattachement.objects.filter(enfant=enfant)
             if self.instance.pk:
                 autres = autres.exclude(famille=self.instance)

@@ -561,3 +561,28 @@ def test_no_new_invitation_while_a_request_waits_for_staff(client_parent, lea, d
     response = _inviter(client_parent, lea, email="quelquun@example.org")
     assert "a déjà demandé le rattachement" in response.content.decode()
     assert InvitationSecondFoyer.objects.count() == 1
+
+
+def test_a_household_linked_meanwhile_stops_the_childs_inline(parent, etranger, lea):
+    """The page was opened with one household; a request accepted meanwhile added the
+    second: saving the page's lines (adding a third) is refused, nothing written."""
+    from django.db import transaction
+
+    lien = lea.rattachements.get()
+    data = {
+        "rattachements-TOTAL_FORMS": "2",
+        "rattachements-INITIAL_FORMS": "1",
+        "rattachements-MIN_NUM_FORMS": "0",
+        "rattachements-MAX_NUM_FORMS": "1000",
+        "rattachements-0-id": str(lien.pk),
+        "rattachements-0-famille": str(parent.famille.pk),
+        "rattachements-0-garde": "libre",
+        "rattachements-1-famille": str(Famille.objects.create(nom="Famille Tiers").pk),
+        "rattachements-1-garde": "libre",
+    }
+    formset = FormSet(data, instance=lea, prefix="rattachements")
+    Rattachement.objects.create(enfant=lea, famille=etranger.famille)  # accepted meanwhile
+    with transaction.atomic():
+        assert not formset.is_valid()
+    assert "vient d'être rattaché à Léa" in " ".join(formset.non_form_errors())
+    assert lea.rattachements.count() == 2
