@@ -7,3 +7,6 @@ class ComptesConfig(AppConfig):
 
     def ready(self) -> None:
         from comptes import checks  # noqa: F401  (registers the deploy checks)
+        from comptes.historique import garder_les_gestionnaires_d_historique
+
+        garder_les_gestionnaires_d_historique()

@@ -10,8 +10,30 @@ A change made by a job (no request) has no user and says which job made it.
 from django.db import connection, models
 from django.utils import timezone
 from psycopg.types.json import Jsonb
+from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history
+
+_CLASSES_DE_GESTIONNAIRE: dict[tuple[type, type], type] = {}
+
+
+def _historique(descripteur: HistoryDescriptor, instance, owner):
+    """`Modele.history` / `objet.history` with its manager class made once per process:
+    simple-history builds it again on each access (`Manager.from_queryset`, a class made
+    by introspection), twice per booking POST (the timeline line saved, the bookings
+    bulk-inserted), about a tenth of its processor time. Same class contents, same
+    manager."""
+    cle = (descripteur.manager_class, descripteur.queryset_class)
+    classe = _CLASSES_DE_GESTIONNAIRE.get(cle)
+    if classe is None:
+        classe = descripteur.manager_class.from_queryset(descripteur.queryset_class)
+        _CLASSES_DE_GESTIONNAIRE[cle] = classe
+    return classe(descripteur.model, instance)
+
+
+def garder_les_gestionnaires_d_historique() -> None:
+    """Installed once at start-up (comptes/apps.py)."""
+    HistoryDescriptor.__get__ = _historique
 
 
 def utilisateur_courant():

@@ -27,20 +27,28 @@ from inscriptions.models import (
     Reinscription,
 )
 from portail.models import Demande
+from portail.preparees import Preparee
 
 
 class ReinscriptionError(DomainError):
     pass
 
 
-def campagne_ouverte(maintenant: datetime.datetime | None = None) -> CampagneReinscription | None:
-    maintenant = maintenant or timezone.now()
+def _campagnes_ouvertes(maintenant: datetime.datetime):
     return (
         CampagneReinscription.objects.filter(ouverture__lte=maintenant, fermeture__gt=maintenant)
         .select_related("periode")
-        .order_by("periode__debut")
-        .first()
+        .order_by("periode__debut")[:1]
     )
+
+
+# Read on every "Mes inscriptions": compiled once per process (portail/preparees.py).
+_CAMPAGNE_OUVERTE = Preparee(_campagnes_ouvertes, datetime.datetime)
+
+
+def campagne_ouverte(maintenant: datetime.datetime | None = None) -> CampagneReinscription | None:
+    lignes = _CAMPAGNE_OUVERTE(maintenant or timezone.now())
+    return lignes[0] if lignes else None
 
 
 def libelle(campagne: CampagneReinscription) -> str:

@@ -3,7 +3,8 @@
 The ORM builds a queryset (filters, joins, annotations) and compiles it to SQL on every
 evaluation: on the parents' pages that was about a third of their processor time
 (docs/performance.md, « Chemin rapide, troisième passe »). A `Preparee` builds its
-queryset once per database, with stand-in values of the declared types, keeps the
+queryset once per database, with stand-in values of the declared types (int, date,
+aware datetime), keeps the
 compiler (its SQL, its columns, how rows become objects) and afterwards only puts the
 request's values in place of the stand-ins. Rows become objects through Django's own
 iterables: the same instances, `select_related` objects and annotations as the queryset,
@@ -27,6 +28,7 @@ from django.db.models.query import (
     ValuesListIterable,
 )
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE
+from django.utils import timezone
 
 # The iterables that only read the query's compiler (objects, values_list(), flat=True).
 _ITERABLES = (ModelIterable, ValuesListIterable, FlatValuesListIterable)
@@ -38,8 +40,13 @@ def _valeurs_fictives(types: tuple[type, ...]) -> list:
     for n, sorte in enumerate(types):
         if sorte is int:
             fictives.append(-987_654_300 - n)
+        elif sorte is datetime.datetime:
+            fictives.append(
+                datetime.datetime(1901, 3, 1, 1, 2, 3, tzinfo=datetime.UTC)
+                + datetime.timedelta(days=n)
+            )
         elif sorte is datetime.date:
-            fictives.append(datetime.date(1901, 2, 1 + n))
+            fictives.append(datetime.date(1901, 2, 1) + datetime.timedelta(days=n))
         else:
             raise TypeError(f"type non pris en charge : {sorte!r}")
     return fictives
@@ -112,6 +119,8 @@ class Preparee:
 
     def _adapter(self, ops) -> Callable:
         def adapter(valeur):
+            if isinstance(valeur, datetime.datetime):
+                return ops.adapt_datetimefield_value(valeur)
             if isinstance(valeur, datetime.date):
                 return ops.adapt_datefield_value(valeur)
             return valeur
@@ -131,6 +140,11 @@ class Preparee:
                 not isinstance(valeur, datetime.date) or isinstance(valeur, datetime.datetime)
             ):
                 raise TypeError(f"date attendue, reçu : {valeur!r}")
+            # (an aware moment, as the ORM wants it: a naive one would be read in UTC here)
+            if sorte is datetime.datetime and (
+                not isinstance(valeur, datetime.datetime) or timezone.is_naive(valeur)
+            ):
+                raise TypeError(f"date et heure avec fuseau attendues, reçu : {valeur!r}")
         compilee = self._compilee(using)
         adapter = self._adapter(connections[using].ops)
         params = list(compilee.params)
@@ -147,3 +161,42 @@ class Preparee:
         lot = _Lot(compilee, compiler)
         iterable = compilee.queryset._iterable_class
         return list(iterable(lot, chunked_fetch=False, chunk_size=GET_ITERATOR_CHUNK_SIZE))
+
+
+class PrepareeParNombre:
+    """For a queryset filtered by a list of values (`date__in=jours`), whose SQL has one
+    parameter per value: one `Preparee` per length of the list, up to `nombre_max`; a
+    longer list (or an empty one) runs the plain queryset. The list is the builder's last
+    argument, `sorte` the type of its items; duplicates are dropped (as `__in` does)."""
+
+    def __init__(
+        self,
+        construire: Callable[..., QuerySet],
+        *types: type,
+        sorte: type = datetime.date,
+        nombre_max: int = 31,
+    ):
+        self.construire = construire
+        self.types = types
+        self.sorte = sorte
+        self.nombre_max = nombre_max
+        self._par_nombre: dict[int, Preparee] = {}
+
+    def _preparee(self, n: int) -> Preparee:
+        preparee = self._par_nombre.get(n)
+        if preparee is None:
+            k = len(self.types)
+
+            def construire(*valeurs):
+                return self.construire(*valeurs[:k], list(valeurs[k:]))
+
+            preparee = Preparee(construire, *self.types, *([self.sorte] * n))
+            self._par_nombre[n] = preparee
+        return preparee
+
+    def __call__(self, *valeurs, using: str = "default") -> list:
+        *fixes, liste = valeurs
+        liste = list(dict.fromkeys(liste))
+        if not liste or len(liste) > self.nombre_max:
+            return list(self.construire(*fixes, liste).using(using))
+        return self._preparee(len(liste))(*fixes, *liste, using=using)

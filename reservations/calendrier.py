@@ -7,8 +7,31 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from inscriptions.models import Activite
+from portail.preparees import Preparee
 from reservations.delais import RegleDelai, feries
 from reservations.models import Fermeture, Journee, ParametresReservation, Vacances
+
+# The reads of every Calendrier (the booking POST's, under its day locks, among them):
+# compiled once per process (portail/preparees.py).
+_PARAMETRES = Preparee(
+    lambda activite_id: ParametresReservation.objects.filter(activite_id=activite_id), int
+)
+_VACANCES = Preparee(
+    lambda periode_id, debut, fin: Vacances.objects.filter(
+        periode_id=periode_id, fin__gte=debut, debut__lte=fin
+    ),
+    int,
+    datetime.date,
+    datetime.date,
+)
+_FERMETURES = Preparee(
+    lambda activite_id, debut, fin: Fermeture.objects.filter(
+        activite_id=activite_id, fin__gte=debut, debut__lte=fin
+    ),
+    int,
+    datetime.date,
+    datetime.date,
+)
 
 
 def jours_entre(debut: datetime.date, fin: datetime.date):
@@ -41,18 +64,17 @@ class Calendrier:
         `parametres`: the activity's rules when the caller read them with it (the month
         calendar reads them with the enrolment)."""
         if parametres is None:
-            parametres = ParametresReservation.objects.get(activite=activite)
+            lignes = _PARAMETRES(activite.pk)
+            if not lignes:
+                raise ParametresReservation.DoesNotExist(
+                    "ParametresReservation matching query does not exist."
+                )
+            parametres = lignes[0]
         return cls(
             activite=activite,
             parametres=parametres,
-            vacances=list(
-                Vacances.objects.filter(
-                    periode_id=activite.periode_id, fin__gte=debut, debut__lte=fin
-                )
-            ),
-            fermetures=list(
-                Fermeture.objects.filter(activite=activite, fin__gte=debut, debut__lte=fin)
-            ),
+            vacances=_VACANCES(activite.periode_id, debut, fin),
+            fermetures=_FERMETURES(activite.pk, debut, fin),
             journees=journees
             if journees is not None
             else {

@@ -17,6 +17,7 @@ from familles.fiche import fiche_confirmee
 from familles.models import Responsable, libelle_saison, saison_de
 from inscriptions.models import Inscription
 from portail.models import Demande
+from portail.preparees import PrepareeParNombre
 from reservations import emails, tirage
 from reservations.calendrier import Calendrier, jours_entre
 from reservations.delais import format_limite
@@ -260,33 +261,49 @@ def _lire_journees(activite, jours) -> dict:
     return {j.date: j for j in lignes}
 
 
+def _mesures_des_jours(activite_id, enfant_id, jours):
+    """Per day: places taken, waiting list's length and last rank, and (when `enfant_id`
+    is not None) the household through whose enrolment that child holds the day."""
+    mesures = {
+        "occupees": Count("pk", filter=Q(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)),
+        "file": Count("pk", filter=Q(etat=Etat.ATTENTE)),
+        "dernier": Max("rang_attente"),
+    }
+    if enfant_id is not None:
+        mesures["foyer"] = Max("inscription__famille_id", filter=Q(enfant_id=enfant_id))
+    return (
+        Reservation.objects.actives()
+        .filter(activite_id=activite_id, date__in=jours)
+        .values_list("date")
+        .annotate(**mesures)
+        .order_by()
+    )
+
+
+# The booking POST's reads of its days, compiled once per process and number of days
+# (portail/preparees.py).
+_MESURES_DES_JOURS = PrepareeParNombre(lambda a, jours: _mesures_des_jours(a, None, jours), int)
+_MESURES_DES_JOURS_ENFANT = PrepareeParNombre(_mesures_des_jours, int, int)
+
+
 def _etat_des_jours(activite, jours, enfant=None) -> tuple[dict, dict, dict]:
     """In one grouped query: places taken per day, (length, last rank) of each day's
     waiting list, and the household (famille id) through whose enrolment `enfant` holds
     an active booking each day (one at most: the constraint), whichever household it is."""
     if not jours:
         return {}, {}, {}
-    mesures = {
-        "occupees": Count("pk", filter=Q(etat__in=Reservation.ETATS_OCCUPANT_UNE_PLACE)),
-        "file": Count("pk", filter=Q(etat=Etat.ATTENTE)),
-        "dernier": Max("rang_attente"),
-    }
-    if enfant is not None:
-        mesures["foyer"] = Max("inscription__famille_id", filter=Q(enfant=enfant))
+    if enfant is None:
+        lignes = [(*ligne, None) for ligne in _MESURES_DES_JOURS(activite.pk, jours)]
+    else:
+        lignes = _MESURES_DES_JOURS_ENFANT(activite.pk, enfant.pk, jours)
     occupees, attente, foyers = {}, {}, {}
-    for ligne in (
-        Reservation.objects.actives()
-        .filter(activite=activite, date__in=jours)
-        .values("date")
-        .annotate(**mesures)
-        .order_by()
-    ):
-        if ligne["occupees"]:
-            occupees[ligne["date"]] = ligne["occupees"]
-        if ligne["file"]:
-            attente[ligne["date"]] = (ligne["file"], ligne["dernier"])
-        if ligne.get("foyer") is not None:
-            foyers[ligne["date"]] = ligne["foyer"]
+    for date, nombre, file, dernier, foyer in lignes:
+        if nombre:
+            occupees[date] = nombre
+        if file:
+            attente[date] = (file, dernier)
+        if foyer is not None:
+            foyers[date] = foyer
     return occupees, attente, foyers
 
 
@@ -296,15 +313,24 @@ def _occupation(activite, jours) -> tuple[dict, dict]:
     return occupees, attente
 
 
+_JOURS_DE_L_ENFANT = PrepareeParNombre(
+    lambda enfant_id, activite_id, jours: (
+        Reservation.objects.actives()
+        .filter(enfant_id=enfant_id, activite_id=activite_id)
+        .filter(date__in=jours)
+        .values_list("date", "inscription__famille_id")
+    ),
+    int,
+    int,
+)
+
+
 def jours_du_foyer(inscription: Inscription, jours) -> tuple[set, set]:
     """The days among `jours` on which the child has an active booking, split between
     this enrolment's household and the other one (garde alternée): one query."""
     miens, autres = set(), set()
-    for jour, famille_id in (
-        Reservation.objects.actives()
-        .filter(enfant_id=inscription.enfant_id, activite_id=inscription.activite_id)
-        .filter(date__in=jours)
-        .values_list("date", "inscription__famille_id")
+    for jour, famille_id in _JOURS_DE_L_ENFANT(
+        inscription.enfant_id, inscription.activite_id, sorted(jours)
     ):
         (miens if famille_id == inscription.famille_id else autres).add(jour)
     return miens, autres

@@ -47,6 +47,21 @@ _INSCRIPTION_ET_REGLES = Preparee(
 )
 
 
+# The enrolment a booking POST changes, with all the service reads of it and the
+# activity's tariff (the confirmation's price): compiled once per process.
+_INSCRIPTION_DU_POST = Preparee(
+    lambda user_id, pk: (
+        Inscription.objects.for_user(get_user_model()(pk=user_id))
+        .select_related(
+            "enfant", "famille", "activite__site", "activite__periode", "activite__tarif"
+        )
+        .filter(pk=pk)
+    ),
+    int,
+    int,
+)
+
+
 def _mois_initial(inscription: Inscription) -> tuple[int, int]:
     jour = max(timezone.localdate(), inscription.date_debut)
     jour = min(jour, inscription.date_fin)
@@ -110,7 +125,10 @@ def calendrier_redirect(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def calendrier(request: HttpRequest, pk: int, annee: int, mois: int) -> HttpResponse:
     if request.method == "POST":
-        inscription = _get_inscription_for_user(request, pk)
+        lignes = _INSCRIPTION_DU_POST(request.user.pk, pk)
+        if not lignes:
+            raise Http404
+        inscription = lignes[0]
     else:
         # The page's enrolment and the links to the household's other calendars: one read.
         if not 1 <= mois <= 12 or not 2000 <= annee <= 2100:

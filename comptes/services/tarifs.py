@@ -16,6 +16,7 @@ from django.utils.dates import MONTHS
 from comptes.formats import euros
 from comptes.models import QuotientFamilial, Tarif, TrancheTarif
 from comptes.mots import de
+from portail.preparees import Preparee
 
 ZERO = Decimal("0.00")
 CENTIME = Decimal("0.01")
@@ -139,6 +140,19 @@ class Tarification:
         return [Ligne(mois, nb, prix) for (mois, prix), nb in groupes.items()]
 
 
+# A household's quotients (newest first) and a tariff's brackets: read for each price shown
+# (the booking POST's confirmation among them), compiled once per process.
+_QUOTIENTS = Preparee(
+    lambda famille_id: QuotientFamilial.objects.filter(famille_id=famille_id).order_by(
+        "-depuis", "-cree_le"
+    ),
+    int,
+)
+_TRANCHES = Preparee(
+    lambda tarif_id: TrancheTarif.objects.filter(tarif_id=tarif_id).order_by("qf_min"), int
+)
+
+
 def tarification(famille, activite, *, quotients=None, tranches=None) -> Tarification | None:
     """The household's tariff for `activite` (None: the activity has no price yet).
     `quotients` / `tranches`: already read by the caller (else one query each)."""
@@ -146,11 +160,9 @@ def tarification(famille, activite, *, quotients=None, tranches=None) -> Tarific
     if tarif is None:
         return None
     if quotients is None:
-        quotients = list(
-            QuotientFamilial.objects.filter(famille=famille).order_by("-depuis", "-cree_le")
-        )
+        quotients = _QUOTIENTS(famille.pk)
     if tranches is None:
-        tranches = list(TrancheTarif.objects.filter(tarif=tarif).order_by("qf_min"))
+        tranches = _TRANCHES(tarif.pk)
     return Tarification(tarif, tranches, quotients, famille.hors_commune)
 
 

@@ -377,3 +377,27 @@ def test_a_child_of_two_households_moves_up_once(parent, enfant, campagne, agent
     assert enfant.classe == "ce1"  # not CE2: one move for the two households' submits
     assert not Reinscription.objects.filter(rentree_le__isnull=True).exists()
     assert enfant.history.filter(history_change_reason__startswith="Rentrée").count() == 1
+
+
+def test_the_open_campaign_is_read_by_the_prepared_query_at_each_moment(campagne):
+    """Compiled once per process, read for each moment: not kept from one call to the next."""
+    autre = CampagneReinscription.objects.create(
+        periode=Periode.objects.create(
+            nom="Année scolaire 2028-2029",
+            debut=datetime.date(2028, 9, 1),
+            fin=datetime.date(2029, 7, 1),
+        ),
+        ouverture=datetime.datetime(2026, 12, 1, tzinfo=PARIS),
+        fermeture=datetime.datetime(2027, 1, 15, tzinfo=PARIS),
+    )
+    for moment, attendue in (
+        (datetime.datetime(2026, 11, 14, 23, 59, tzinfo=PARIS), None),
+        (datetime.datetime(2026, 11, 15, tzinfo=PARIS), campagne),  # ouverture included
+        (datetime.datetime(2026, 12, 2, tzinfo=PARIS), campagne),  # the earlier season first
+        (datetime.datetime(2026, 12, 15, tzinfo=PARIS), autre),  # fermeture excluded
+        (datetime.datetime(2027, 1, 15, tzinfo=PARIS), None),
+    ):
+        trouvee = reinscription.campagne_ouverte(moment)
+        assert trouvee == attendue
+        if trouvee is not None:
+            assert trouvee.periode.debut == attendue.periode.debut  # (read with it)

@@ -8,7 +8,7 @@ from django.db.models import Count
 
 from comptes.models import User
 from familles.models import Enfant, Famille
-from portail.preparees import Preparee
+from portail.preparees import Preparee, PrepareeParNombre
 from tests.conftest import creer_enfant, creer_responsable
 
 AVEC_FOYER = Preparee(
@@ -92,3 +92,56 @@ def test_a_datetime_for_a_date_is_refused(parent):
         ENFANTS_NES_ENTRE(
             parent.famille.pk, datetime.datetime(2020, 1, 1, 12, 0), datetime.date(2021, 1, 1)
         )
+
+
+def test_aware_datetimes_are_put_in_place_and_naive_ones_refused(parent, etranger):
+    inscrits_avant = Preparee(
+        lambda moment: User.objects.filter(date_joined__lt=moment).order_by("pk"),
+        datetime.datetime,
+    )
+    User.objects.filter(pk=parent.user.pk).update(
+        date_joined=datetime.datetime(2020, 1, 1, 8, tzinfo=datetime.UTC)
+    )
+    User.objects.filter(pk=etranger.user.pk).update(
+        date_joined=datetime.datetime(2024, 1, 1, 8, tzinfo=datetime.UTC)
+    )
+    for moment in (
+        datetime.datetime(2020, 1, 1, 8, 0, 1, tzinfo=datetime.UTC),
+        datetime.datetime(2020, 1, 1, 8, 0, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
+    ):
+        attendu = list(User.objects.filter(date_joined__lt=moment).order_by("pk"))
+        assert inscrits_avant(moment) == attendu
+    assert inscrits_avant(datetime.datetime(2022, 1, 1, tzinfo=datetime.UTC)) == [parent.user]
+    with pytest.raises(TypeError, match="fuseau"):
+        inscrits_avant(datetime.datetime(2022, 1, 1))
+    with pytest.raises(TypeError, match="fuseau"):
+        inscrits_avant(datetime.date(2022, 1, 1))
+
+
+def test_a_list_of_values_is_prepared_per_length(parent):
+    D = datetime.date
+    for prenom, jour in (
+        ("Anna", D(2018, 3, 1)),
+        ("Boris", D(2020, 6, 1)),
+        ("Carla", D(2021, 1, 1)),
+    ):
+        creer_enfant(parent.famille, prenom=prenom, date_naissance=jour)
+
+    def nes_ces_jours(famille_id, jours):
+        return (
+            Enfant.objects.filter(rattachements__famille_id=famille_id, date_naissance__in=jours)
+            .order_by("prenom")
+            .values_list("prenom", flat=True)
+        )
+
+    nes = PrepareeParNombre(nes_ces_jours, int, nombre_max=2)
+    famille = parent.famille.pk
+    assert nes(famille, [D(2020, 6, 1)]) == ["Boris"]
+    assert nes(famille, [D(2018, 3, 1)]) == ["Anna"]  # (the same length: its own value)
+    assert nes(famille, [D(2021, 1, 1), D(2018, 3, 1), D(2021, 1, 1)]) == ["Anna", "Carla"]
+    trois = [D(2021, 1, 1), D(2018, 3, 1), D(2020, 6, 1)]  # beyond nombre_max: plain queryset
+    assert nes(famille, trois) == list(nes_ces_jours(famille, trois)) == ["Anna", "Boris", "Carla"]
+    assert nes(famille, []) == []
+    assert nes(-1, [D(2020, 6, 1)]) == []
+    assert sorted(nes._par_nombre) == [1, 2]
