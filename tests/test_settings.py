@@ -161,3 +161,17 @@ def test_make_run_port_moves_the_links_of_emails_pdfs_and_payment_returns():
 def test_the_readme_links_no_file_outside_the_repository():
     readme = (ROOT / "README.md").read_text()
     assert "../" not in readme
+
+
+def _options_base(**env) -> str:
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    return _manage("shell", "-c", code, **{**PRODUCTION, **env}).stdout
+
+
+def test_postgresql_prepares_repeated_queries_unless_told_not_to():
+    # The calendar's 11-table read is planned once per connection (docs/performance.md).
+    pg = {"DATABASE_URL": "postgres://portail@db.example:5432/portail"}
+    assert "'server_side_binding': True, 'prepare_threshold': 5" in _options_base(**pg)
+    hors = _options_base(**pg, PORTAIL_PG_REQUETES_PREPAREES="0")
+    assert "server_side_binding" not in hors
+    assert "server_side_binding" not in _options_base()  # SQLite
