@@ -1036,7 +1036,7 @@ def _generer_lot(indices: range, seed: int, mot_de_passe: str, rentree: int) -> 
                     demandeur=r,
                     type=Demande.Type.COORDONNEES,
                     objet=f"{r} : téléphone portable",
-                    donnees={"telephone_mobile": "07 12 34 56 78"},
+                    donnees={"telephone_mobile": "07 56 34 56 78"},
                 )
             )
     Demande.objects.bulk_create(demandes)

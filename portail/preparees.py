@@ -31,6 +31,9 @@ from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE
 from django.utils import timezone
 
 # The iterables that only read the query's compiler (objects, values_list(), flat=True).
+# The declared ints are ids compared for equality: one beyond a 64-bit column matches no
+# row (Django's own lookups say so without asking; SQLite would refuse it: a 500).
+_ENTIER_MIN, _ENTIER_MAX = -(2**63), 2**63 - 1
 _ITERABLES = (ModelIterable, ValuesListIterable, FlatValuesListIterable)
 
 
@@ -145,6 +148,11 @@ class Preparee:
                 not isinstance(valeur, datetime.datetime) or timezone.is_naive(valeur)
             ):
                 raise TypeError(f"date et heure avec fuseau attendues, reçu : {valeur!r}")
+        if any(
+            sorte is int and not _ENTIER_MIN <= v <= _ENTIER_MAX
+            for sorte, v in zip(self.types, valeurs, strict=True)
+        ):
+            return []
         compilee = self._compilee(using)
         adapter = self._adapter(connections[using].ops)
         params = list(compilee.params)

@@ -127,3 +127,15 @@ def test_the_separated_family_shares_chloe_week_by_week(db):
         assert all(
             rattachements[foyer.pk].a_la_garde(d) for d in lignes.values_list("date", flat=True)
         )
+
+
+def test_staff_can_accept_every_pending_change_of_details(db):
+    # (the generated households' requests held a number libphonenumber refuses: 07 12…)
+    from portail.services import accepter_demande
+
+    _demo("--familles", "26")
+    agent = User.objects.get(email="gestionnaire@example.org")
+    demandes = Demande.objects.en_attente().filter(type=Demande.Type.COORDONNEES)
+    assert demandes.count() > 1
+    for demande in demandes:
+        assert accepter_demande(demande.pk, agent).statut == Demande.Statut.ACCEPTEE

@@ -29,6 +29,9 @@ def test_it_gives_the_objects_of_the_queryset_with_their_related_ones(
     (autre,) = AVEC_FOYER(etranger.user.pk)
     assert autre.pk == etranger.user.pk and autre.responsable.famille.pk == etranger.famille.pk
     assert AVEC_FOYER(-1) == []
+    # (an id no 64-bit column holds matches nothing, as with the ORM: no query at all)
+    with django_assert_num_queries(0):
+        assert AVEC_FOYER(2**63) == [] and AVEC_FOYER(-(2**63) - 1) == []
     # (a string id, as a session may hold it, is turned into the declared int)
     assert [u.pk for u in AVEC_FOYER(str(parent.user.pk))] == [parent.user.pk]
 

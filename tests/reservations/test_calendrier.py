@@ -24,6 +24,17 @@ def test_it_checks_ownership(client, etranger, inscription):
     assert not Reservation.objects.exists()
 
 
+@pytest.mark.parametrize("vue", ["calendrier_courant", "calendrier"])
+def test_an_id_beyond_64_bits_is_a_404(client_parent, inscription, vue):
+    # (its reads are compiled once, portail/preparees.py: SQLite refused the value, a 500)
+    pk = 2**63
+    url = reverse(vue, args=[pk] if vue == "calendrier_courant" else [pk, 2026, 12])
+    assert client_parent.get(url).status_code == 404
+    if vue == "calendrier":
+        assert client_parent.post(url, {"jours": ["2026-12-03"]}).status_code == 404
+    assert not Reservation.objects.exists()
+
+
 def test_it_opens_on_the_first_month_with_a_bookable_day(client_parent, inscription):
     # Frozen clock: Friday 27 November 10:00; Monday 30 is past the J-2 deadline.
     response = client_parent.get(reverse("calendrier_courant", args=[inscription.pk]))
