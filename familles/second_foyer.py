@@ -33,6 +33,15 @@ from familles.services import FamilleError
 from portail.models import Demande
 
 MAX_FOYERS = 2
+PERSONNE_A_INVITER = "il n'y a personne à inviter"
+
+
+def deja_deux_foyers(enfant: Enfant, suite: str = "") -> str:
+    """« Léa est déjà rattachée à deux foyers[ : suite]. »"""
+    phrase = f"{enfant.prenom} est déjà {accord(enfant, 'rattaché')} à deux foyers"
+    return f"{phrase} : {suite}." if suite else f"{phrase}."
+
+
 DUREE_INVITATION = datetime.timedelta(days=14)
 G = Rattachement.Garde
 S = Rattachement.Semaines
@@ -128,10 +137,7 @@ def rattacher(enfant: Enfant, famille: Famille, p_nouveau: dict, p_premier: dict
         if any(lien.famille_id == famille.pk for lien in liens):
             raise FamilleError(f"{enfant.prenom} est déjà {accord(enfant, 'rattaché')} à ce foyer.")
         if len(liens) >= MAX_FOYERS:
-            raise FamilleError(
-                f"{enfant.prenom} est déjà {accord(enfant, 'rattaché')} à deux foyers : "
-                "un enfant l'est à deux au plus."
-            )
+            raise FamilleError(deja_deux_foyers(enfant, "un enfant l'est à deux au plus"))
         verifier_partages(enfant.prenom, [p_premier, p_nouveau][-len(liens) - 1 :])
         for lien in liens:
             if _appliquer(lien, p_premier):
@@ -226,10 +232,7 @@ def inviter_autre_parent(
         if famille.pk not in liens:
             raise FamilleError("Cet enfant n'est pas rattaché à votre foyer.")
         if len(liens) >= MAX_FOYERS:
-            raise FamilleError(
-                f"{enfant.prenom} est déjà {accord(enfant, 'rattaché')} à deux foyers : "
-                "il n'y a personne à inviter."
-            )
+            raise FamilleError(deja_deux_foyers(enfant, PERSONNE_A_INVITER))
         if InvitationSecondFoyer.objects.filter(
             enfant=enfant, demande__statut=Demande.Statut.EN_ATTENTE
         ).exists():
@@ -351,9 +354,7 @@ def demander_rattachement(jeton: str, responsable: Responsable) -> Demande:
                 f"{enfant.prenom} est déjà {accord(enfant, 'rattaché')} à votre foyer."
             )
         if len(liens) >= MAX_FOYERS:
-            raise FamilleError(
-                f"{enfant.prenom} est déjà {accord(enfant, 'rattaché')} à deux foyers."
-            )
+            raise FamilleError(deja_deux_foyers(enfant))
         if invitation.famille_id not in liens:
             raise FamilleError(
                 "L'autre parent n'est plus rattaché à cet enfant : invitation caduque."

@@ -29,9 +29,7 @@ def inviter_autre_parent(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET" and enfant.rattachements.count() >= second_foyer.MAX_FOYERS:
         # Said at once (the page is reached by hand: Ma famille shows no link then).
         messages.info(
-            request,
-            f"{enfant.prenom} est déjà {accord(enfant, 'rattaché')} à deux foyers : "
-            "il n'y a personne à inviter.",
+            request, second_foyer.deja_deux_foyers(enfant, second_foyer.PERSONNE_A_INVITER)
         )
         return redirect("ma_famille")
     form = InviterAutreParentForm(request.POST or None)
